@@ -1,0 +1,9 @@
+//! telltale-firmware: the on-box daemon `telltaled` as a library.
+//!
+//! Module map (DESIGN.md, "Crates and layout"): `capture` reads frames (pcap/pcapng files today),
+//! `wire` dissects them with borrowed views, `flow` keeps per-flow state and stream reassembly,
+//! `engine` wires these together into `poll(frame, now) -> events`, and `replay` is the offline
+//! front end behind `telltaled replay`.
+
+pub mod capture;
+pub mod wire;
