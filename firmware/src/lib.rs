@@ -6,4 +6,5 @@
 //! front end behind `telltaled replay`.
 
 pub mod capture;
+pub mod flow;
 pub mod wire;
