@@ -6,5 +6,8 @@
 //! front end behind `telltaled replay`.
 
 pub mod capture;
+pub mod engine;
+pub mod event;
 pub mod flow;
+pub mod replay;
 pub mod wire;

@@ -3,6 +3,10 @@
 //! A `Frame` borrows its bytes from the capture buffer (a memory-mapped file here; the kernel ring
 //! on the box), so nothing on the hot path copies a frame.
 
+pub mod file;
+pub mod pcap;
+pub mod pcapng;
+
 use core::fmt;
 
 /// Capture timestamp in nanoseconds since the Unix epoch.

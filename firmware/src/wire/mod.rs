@@ -1,9 +1,22 @@
 //! Dissectors: borrowed, checked views over frame bytes, one file per protocol.
 //!
-//! Style (DESIGN.md, "Style"): each protocol has a `Packet<T: AsRef<[u8]>>`-like view with a
+//! Style (DESIGN.md, "Style"): each protocol has a `Packet<'a>` view over a borrowed slice with a
 //! checked constructor and `mod field` offset constants, or a parse function that fills a
 //! caller-owned, fixed-capacity result. Nothing here allocates, and every parser returns a
 //! `WireError` (never panics) on bad input.
+
+pub mod dhcp;
+pub mod dns;
+pub mod ethernet;
+pub mod http;
+pub mod ipv4;
+pub mod ipv6;
+pub mod link;
+pub mod quic;
+pub mod quic_crypto;
+pub mod tcp;
+pub mod tls;
+pub mod udp;
 
 use thiserror::Error;
 

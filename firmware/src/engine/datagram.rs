@@ -1,0 +1,245 @@
+//! UDP: the datagram protocols that name things (DNS and mDNS, DHCP, SSDP) and QUIC Initials,
+//! whose CRYPTO frames are reassembled per flow until the ClientHello is complete.
+
+use core::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::event::{DnsEvent, Event, Meta, Sink, SniTransport};
+use crate::flow::key::{Endpoint, KeyDir};
+use crate::flow::reasm::{Assembler, BufPool, Insert};
+use crate::wire::{dhcp, dns, http, quic, tls};
+
+use super::{Counters, FlowState, Scratch, Skip};
+
+const DNS_PORT: u16 = 53;
+const MDNS_PORT: u16 = 5353;
+const DHCP_SERVER_PORT: u16 = 67;
+const DHCP_CLIENT_PORT: u16 = 68;
+const SSDP_PORT: u16 = 1900;
+/// Datagrams of a flow that may fail to decrypt as a client Initial before we stop trying.
+const QUIC_ATTEMPTS: u8 = 8;
+
+/// Longest QUIC connection ID (RFC 9000 17.2).
+const MAX_CID_LEN: usize = 20;
+
+/// QUIC state of a UDP flow.
+///
+/// A client protects all its Initials with keys from the first Destination Connection ID it
+/// chose (RFC 9001 5.2), even after switching to the server's ID. Keys are a few hundred bytes,
+/// too many to keep for every flow, so the flow keeps that first ID (and version) and the keys
+/// are derived again for each Initial datagram: a few per connection.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QuicFlow {
+    done: bool,
+    failures: u8,
+    /// Direction of the client, once one of its Initials decrypted.
+    client: Option<KeyDir>,
+    version: Option<quic::QuicVersion>,
+    first_dcid: heapless::Vec<u8, MAX_CID_LEN>,
+    crypto: Assembler,
+}
+
+impl QuicFlow {
+    /// Gives a held reassembly buffer back.
+    pub(crate) fn release(&mut self, pool: &mut BufPool) {
+        self.crypto.release(pool);
+    }
+}
+
+/// Handles one UDP datagram of a flow.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn on_datagram(
+    st: &mut FlowState,
+    dir: KeyDir,
+    src: Endpoint,
+    dst: Endpoint,
+    payload: &[u8],
+    pool: &mut BufPool,
+    scratch: &mut Scratch,
+    counters: &mut Counters,
+    meta: Meta,
+    sink: &mut dyn Sink,
+) {
+    let either = |p: u16| src.port == p || dst.port == p;
+    if either(DNS_PORT) || either(MDNS_PORT) {
+        let mdns = either(MDNS_PORT);
+        emit_dns(src, dst, payload, mdns, scratch, counters, meta, sink);
+    } else if either(DHCP_SERVER_PORT) || either(DHCP_CLIENT_PORT) {
+        emit_dhcp(payload, counters, meta, sink);
+    } else if dst.port == SSDP_PORT {
+        if let Ok(http::HeadStatus::Complete(req)) = http::parse_request_head(payload) {
+            if let Some(host) = req.host {
+                sink.event(meta, &Event::Http { src, dst, host });
+            }
+        }
+    } else if !st.quic.done
+        && payload.first().is_some_and(|b| b & 0x80 != 0)
+        && st.quic.client.is_none_or(|c| c == dir)
+    {
+        // A long header, from the client side (or the side is not known yet).
+        quic_initial(
+            st, dir, src, dst, payload, pool, scratch, counters, meta, sink,
+        );
+    }
+}
+
+/// Parses a DNS message and reports it if it is a response (and its mDNS announcements).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn emit_dns(
+    src: Endpoint,
+    dst: Endpoint,
+    msg: &[u8],
+    mdns: bool,
+    scratch: &mut Scratch,
+    counters: &mut Counters,
+    meta: Meta,
+    sink: &mut dyn Sink,
+) {
+    let summary = &mut *scratch.dns;
+    summary.clear();
+    if summary.fill(msg).is_err() {
+        // What was read before the damage is still reported, as tshark does.
+        counters.skip(Skip::DnsMalformed);
+    }
+    if !summary.is_response {
+        return;
+    }
+    let mut cnames: heapless::Vec<&str, { dns::MAX_CNAMES }> = heapless::Vec::new();
+    for c in &summary.cnames {
+        let _ = cnames.push(c.as_str());
+    }
+    let a: heapless::Vec<Ipv4Addr, { dns::MAX_ADDRS }> = summary.a.iter().map(|x| x.addr).collect();
+    let aaaa: heapless::Vec<Ipv6Addr, { dns::MAX_ADDRS }> =
+        summary.aaaa.iter().map(|x| x.addr).collect();
+    sink.event(
+        meta,
+        &Event::Dns(DnsEvent {
+            client: dst.addr,
+            server: src.addr,
+            query: summary.question.as_str(),
+            a: &a,
+            aaaa: &aaaa,
+            cname: &cnames,
+            mdns,
+        }),
+    );
+    if mdns && !summary.announced.is_empty() {
+        let mut names: heapless::Vec<&str, { dns::MAX_ANNOUNCED }> = heapless::Vec::new();
+        for n in &summary.announced {
+            let _ = names.push(n.as_str());
+        }
+        sink.event(
+            meta,
+            &Event::Mdns {
+                src: src.addr,
+                names: &names,
+            },
+        );
+    }
+}
+
+fn emit_dhcp(payload: &[u8], counters: &mut Counters, meta: Meta, sink: &mut dyn Sink) {
+    let Ok(packet) = dhcp::Packet::new_checked(payload) else {
+        return counters.skip(Skip::DhcpMalformed);
+    };
+    let msg = packet.info();
+    if msg.error.is_some() {
+        counters.skip(Skip::DhcpMalformed);
+    }
+    let Some(mac) = msg.client_mac else { return };
+    sink.event(
+        meta,
+        &Event::Dhcp {
+            mac,
+            hostname: msg.hostname,
+            vendor_class: msg.vendor_class,
+            client_id: msg.client_id,
+            requested_ip: msg.requested_ip,
+        },
+    );
+}
+
+/// Feeds a datagram's client Initial CRYPTO frames to the flow's assembler, and reports the
+/// SNI once the ClientHello is complete.
+#[allow(clippy::too_many_arguments)]
+fn quic_initial(
+    st: &mut FlowState,
+    dir: KeyDir,
+    src: Endpoint,
+    dst: Endpoint,
+    payload: &[u8],
+    pool: &mut BufPool,
+    scratch: &mut Scratch,
+    counters: &mut Counters,
+    meta: Meta,
+    sink: &mut dyn Sink,
+) {
+    let q = &mut st.quic;
+    let mut keys = match q.version {
+        Some(v) => quic::InitialKeys::derive(v, &q.first_dcid).ok(),
+        None => None,
+    };
+    let mut gave_up = false;
+    let mut on_crypto = |chunk: quic::CryptoChunk<'_>| {
+        if q.version.is_none() {
+            // The first Initial that decrypted: its DCID keyed the client's Initials.
+            q.version = Some(chunk.version);
+            q.first_dcid.clear();
+            let _ = q
+                .first_dcid
+                .extend_from_slice(&chunk.dcid[..chunk.dcid.len().min(MAX_CID_LEN)]);
+        }
+        if q.crypto.insert(pool, chunk.offset, chunk.data) == Insert::GaveUp {
+            gave_up = true;
+        }
+    };
+    let outcome =
+        quic::for_each_client_initial(payload, &mut scratch.quic, &mut keys, &mut on_crypto);
+    match outcome {
+        Ok(summary) if summary.decrypted > 0 => st.quic.client = Some(dir),
+        Ok(_) | Err(_) => {
+            st.quic.failures = st.quic.failures.saturating_add(1);
+            if st.quic.failures >= QUIC_ATTEMPTS {
+                st.quic.done = true;
+                st.quic.crypto.release(pool);
+            }
+            if outcome.is_err() {
+                counters.skip(Skip::QuicUndecryptable);
+            }
+            return;
+        }
+    }
+    if gave_up {
+        counters.skip(Skip::ReassemblyGaveUp);
+        st.quic.done = true;
+        st.quic.crypto.release(pool);
+        return;
+    }
+    // The CRYPTO stream is bare handshake messages: type (1), length (3), body.
+    let hs = st.quic.crypto.contiguous(pool);
+    if hs.len() < 4 {
+        return;
+    }
+    let len = 4 + (usize::from(hs[1]) << 16 | usize::from(hs[2]) << 8 | usize::from(hs[3]));
+    if hs.len() < len {
+        return;
+    }
+    match tls::client_hello_sni(&hs[..len]) {
+        Ok(hello) => {
+            if let Some(name) = hello.sni {
+                st.bind_name(name);
+                sink.event(
+                    meta,
+                    &Event::Sni {
+                        transport: SniTransport::Quic,
+                        src,
+                        dst,
+                        name,
+                    },
+                );
+            }
+        }
+        Err(_) => counters.skip(Skip::TlsMalformed),
+    }
+    st.quic.done = true;
+    st.quic.crypto.release(pool);
+}

@@ -1,0 +1,506 @@
+//! The pipeline: one frame in, facts and flow records out.
+//!
+//! `Engine::poll(frame, number, sink)` dissects a borrowed frame down to its transport flow,
+//! accounts it, and runs the application dissectors that can name something (DNS, DHCP, SSDP,
+//! HTTP, TLS, QUIC). Everything it needs is allocated in `Engine::new`; `poll` allocates nothing.
+//! Time comes from the frame's timestamp only.
+
+mod clock;
+mod counters;
+mod datagram;
+mod stream;
+
+pub use clock::Clock;
+pub use counters::{Counters, Skip};
+
+use crate::capture::{Frame, Timestamp};
+use crate::event::{FlowRecord, Meta, Sink};
+use core::net::IpAddr;
+
+use crate::flow::defrag::{Defragmenter, FragmentKey};
+use crate::flow::key::{Addr, Endpoint, FlowKey, KeyDir, PROTO_TCP, PROTO_UDP};
+use crate::flow::reasm::BufPool;
+use crate::flow::table::{EndReason, FlowClass, FlowTable};
+use crate::wire::link::{self, Network};
+use crate::wire::{be16, ipv4, ipv6, tcp, udp};
+
+use datagram::QuicFlow;
+use stream::StreamDir;
+
+/// Longest name kept per flow (SNI or Host); longer ones are not bound to the flow.
+pub const FLOW_NAME_CAP: usize = 128;
+
+/// Sizes and timeouts, chosen at start.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineConfig {
+    /// Concurrent flows.
+    pub flow_capacity: usize,
+    /// Idle timeout of TCP flows, seconds.
+    pub tcp_idle_secs: u64,
+    /// Idle timeout of UDP and other flows, seconds.
+    pub udp_idle_secs: u64,
+    /// Reassembly buffers (streams whose handshake is incomplete at once).
+    pub reasm_slots: usize,
+    /// Size of each reassembly buffer: the largest ClientHello, request head or DNS message
+    /// we reassemble.
+    pub reasm_slot_size: usize,
+    /// IP datagrams being reassembled at once.
+    pub defrag_slots: usize,
+    /// Seed of the flow hash.
+    pub hash_seed: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            flow_capacity: 65_536,
+            tcp_idle_secs: 300,
+            udp_idle_secs: 120,
+            reasm_slots: 512,
+            reasm_slot_size: 16 * 1024,
+            defrag_slots: 64,
+            hash_seed: 0x7e11_7a1e_5eed_0001,
+        }
+    }
+}
+
+/// Per-flow state kept in the flow table.
+#[derive(Debug, Default)]
+pub(crate) struct FlowState {
+    /// True when side A (first sender) is the key's `lo` endpoint.
+    a_is_lo: bool,
+    first: Meta,
+    last_ts: Timestamp,
+    /// Frames and bytes by `KeyDir` of the sender (0 = lo->hi, 1 = hi->lo).
+    frames: [u64; 2],
+    bytes: [u64; 2],
+    macs: [Option<[u8; 6]>; 2],
+    streams: [StreamDir; 2],
+    quic: QuicFlow,
+    name: heapless::Vec<u8, FLOW_NAME_CAP>,
+}
+
+impl FlowState {
+    /// Binds `name` to the flow unless one is bound already (first name wins: the SNI or
+    /// Host of the first request names the connection).
+    pub(crate) fn bind_name(&mut self, name: &[u8]) {
+        if self.name.is_empty() && name.len() <= FLOW_NAME_CAP {
+            // Length checked above, so this cannot fail.
+            let _ = self.name.extend_from_slice(name);
+        }
+    }
+}
+
+/// Scratch space the application dissectors write into, allocated once.
+#[derive(Debug)]
+pub(crate) struct Scratch {
+    pub(crate) dns: Box<crate::wire::dns::DnsSummary>,
+    pub(crate) tls: Box<[u8]>,
+    pub(crate) quic: Box<crate::wire::quic::QuicScratch>,
+}
+
+/// The pipeline and all its state.
+#[derive(Debug)]
+pub struct Engine {
+    config: EngineConfig,
+    clock: Clock,
+    defrag: Defragmenter,
+    core: Core,
+    last_expiry: u64,
+}
+
+/// Everything below the IP layer's reassembly, kept apart from the defragmenter so that a
+/// reassembled datagram (borrowed from it) can be dissected while flows are updated.
+#[derive(Debug)]
+struct Core {
+    flows: FlowTable<FlowState>,
+    pool: BufPool,
+    scratch: Scratch,
+    counters: Counters,
+}
+
+/// What the link layer and the capture said about the frame being polled.
+#[derive(Debug, Clone, Copy)]
+struct FrameCtx {
+    /// Source and destination hardware addresses, if the link has them.
+    macs: (Option<[u8; 6]>, Option<[u8; 6]>),
+    meta: Meta,
+    /// Virtual time (see `Clock`).
+    now: u64,
+}
+
+/// What the transport layer of a frame looks like once IP is peeled off (and reassembled).
+struct Transport<'a> {
+    proto: u8,
+    src: Addr,
+    dst: Addr,
+    bytes: &'a [u8],
+    frames: u64,
+    wire_bytes: u64,
+}
+
+impl Engine {
+    /// Allocates every table and buffer for `config`.
+    pub fn new(config: EngineConfig) -> Self {
+        Engine {
+            config,
+            clock: Clock::default(),
+            defrag: Defragmenter::new(config.defrag_slots, 65_535),
+            core: Core {
+                flows: FlowTable::new(config.flow_capacity, config.hash_seed),
+                pool: BufPool::new(config.reasm_slots, config.reasm_slot_size),
+                scratch: Scratch {
+                    dns: Box::default(),
+                    tls: vec![0u8; config.reasm_slot_size].into_boxed_slice(),
+                    quic: Box::default(),
+                },
+                counters: Counters::default(),
+            },
+            last_expiry: 0,
+        }
+    }
+
+    /// Frame and skip counters.
+    pub fn counters(&self) -> &Counters {
+        &self.core.counters
+    }
+
+    /// Flow table counters.
+    pub fn flow_counters(&self) -> crate::flow::table::TableCounters {
+        self.core.flows.counters()
+    }
+
+    /// Flows alive now.
+    pub fn live_flows(&self) -> usize {
+        self.core.flows.len()
+    }
+
+    /// The reassembly pool (for its counters).
+    pub fn reassembly_pool(&self) -> &BufPool {
+        &self.core.pool
+    }
+
+    /// The IP defragmenter (for its counters).
+    pub fn defragmenter(&self) -> &Defragmenter {
+        &self.defrag
+    }
+
+    /// The engine's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Processes one frame; `number` is its 1-based index in its file.
+    pub fn poll(&mut self, frame: &Frame<'_>, number: u64, sink: &mut dyn Sink) {
+        let now = self.clock.advance(frame.ts);
+        let core = &mut self.core;
+        core.counters.frames += 1;
+        core.counters.bytes += u64::from(frame.wire_len);
+        let meta = Meta {
+            frame: number,
+            ts: frame.ts,
+        };
+        if now >= self.last_expiry + 1_000_000_000 {
+            // Sweep at most once per virtual second: expiry is O(expired), but not free.
+            self.last_expiry = now;
+            core.expire_idle(now, &self.config, sink);
+        }
+
+        let l2 = match link::decode(frame.link, frame.data) {
+            Ok(l2) => l2,
+            Err(_) => return core.counters.skip(Skip::LinkMalformed),
+        };
+        let transport = match l2.network {
+            Network::Ipv4(bytes) => {
+                ipv4_transport(bytes, &mut self.defrag, frame.ts, frame.wire_len)
+            }
+            Network::Ipv6(bytes) => {
+                ipv6_transport(bytes, &mut self.defrag, frame.ts, frame.wire_len)
+            }
+            _ => Err(Skip::NotIp),
+        };
+        let t = match transport {
+            Ok(t) => t,
+            Err(why) => return core.counters.skip(why),
+        };
+        let ctx = FrameCtx {
+            macs: (l2.src, l2.dst),
+            meta,
+            now,
+        };
+        match t.proto {
+            PROTO_TCP => core.tcp(&t, ctx, sink),
+            PROTO_UDP => core.udp(&t, ctx, sink),
+            _ => core.counters.skip(Skip::OtherTransport),
+        }
+    }
+
+    /// Ends every flow (end of input) and reports it.
+    pub fn finish(&mut self, sink: &mut dyn Sink) {
+        let Core { flows, pool, .. } = &mut self.core;
+        let mut on_end = |key: &FlowKey, st: &mut FlowState, why: EndReason| {
+            release_buffers(st, pool);
+            report_flow(key, st, why, sink);
+        };
+        flows.flush(&mut on_end);
+    }
+}
+
+impl Core {
+    fn expire_idle(&mut self, now: u64, config: &EngineConfig, sink: &mut dyn Sink) {
+        let timeouts = [
+            config.tcp_idle_secs * 1_000_000_000,
+            config.udp_idle_secs * 1_000_000_000,
+        ];
+        let pool = &mut self.pool;
+        let mut on_end = |key: &FlowKey, st: &mut FlowState, why: EndReason| {
+            release_buffers(st, pool);
+            report_flow(key, st, why, sink);
+        };
+        self.flows.expire(now, timeouts, &mut on_end);
+    }
+}
+
+/// Peels IPv4 off a packet (reassembling fragments) down to its transport bytes.
+fn ipv4_transport<'a>(
+    bytes: &'a [u8],
+    defrag: &'a mut Defragmenter,
+    ts: Timestamp,
+    wire_len: u32,
+) -> Result<Transport<'a>, Skip> {
+    let ip = ipv4::Ipv4Packet::new_checked(bytes).map_err(|_| Skip::Ipv4Malformed)?;
+    let frag = ip.fragment();
+    let fragment = frag.is_fragment().then_some(Fragment {
+        id: u32::from(frag.id),
+        offset: frag.offset,
+        more: frag.more_fragments,
+        complete: ip.is_complete(),
+    });
+    let (src, dst) = (IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()));
+    transport(
+        src,
+        dst,
+        ip.protocol(),
+        ip.payload(),
+        fragment,
+        defrag,
+        ts,
+        wire_len,
+    )
+}
+
+/// Peels IPv6 and its extension headers off a packet (reassembling fragments).
+fn ipv6_transport<'a>(
+    bytes: &'a [u8],
+    defrag: &'a mut Defragmenter,
+    ts: Timestamp,
+    wire_len: u32,
+) -> Result<Transport<'a>, Skip> {
+    let ip = ipv6::Ipv6Packet::new_checked(bytes).map_err(|_| Skip::Ipv6Malformed)?;
+    let upper = ip.upper_layer().map_err(|_| Skip::Ipv6Malformed)?;
+    let fragment = upper.fragment.map(|f| Fragment {
+        id: f.id,
+        offset: f.offset,
+        more: f.more_fragments,
+        complete: ip.is_complete(),
+    });
+    let (src, dst) = (IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()));
+    transport(
+        src,
+        dst,
+        upper.protocol,
+        upper.payload,
+        fragment,
+        defrag,
+        ts,
+        wire_len,
+    )
+}
+
+/// The fragment fields common to IPv4 and IPv6.
+struct Fragment {
+    id: u32,
+    offset: usize,
+    more: bool,
+    /// False when the capture cut the fragment short (snap length): not reassembled.
+    complete: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn transport<'a>(
+    src: IpAddr,
+    dst: IpAddr,
+    proto: u8,
+    payload: &'a [u8],
+    fragment: Option<Fragment>,
+    defrag: &'a mut Defragmenter,
+    ts: Timestamp,
+    wire_len: u32,
+) -> Result<Transport<'a>, Skip> {
+    let (bytes, frames, wire_bytes) = match fragment {
+        None => (payload, 1, u64::from(wire_len)),
+        // A first fragment cut short by the capture's snap length cannot be reassembled, but it
+        // holds the transport header: dissect what is there (tshark does the same).
+        Some(f) if !f.complete && f.offset == 0 => (payload, 1, u64::from(wire_len)),
+        Some(f) if !f.complete => return Err(Skip::FragmentTruncated),
+        Some(f) => {
+            let key = FragmentKey {
+                src,
+                dst,
+                id: f.id,
+                protocol: proto,
+            };
+            let r = defrag
+                .push(ts, key, f.offset, f.more, payload, wire_len)
+                .ok_or(Skip::FragmentHeld)?;
+            (r.payload, u64::from(r.frames), r.wire_bytes)
+        }
+    };
+    Ok(Transport {
+        proto,
+        src: Addr::from_ip(src),
+        dst: Addr::from_ip(dst),
+        bytes,
+        frames,
+        wire_bytes,
+    })
+}
+
+/// Hands a flow's reassembly buffers back to the pool.
+fn release_buffers(st: &mut FlowState, pool: &mut BufPool) {
+    for s in &mut st.streams {
+        s.release(pool);
+    }
+    st.quic.release(pool);
+}
+
+/// Turns a flow's state into a `FlowRecord` for the sink.
+fn report_flow(key: &FlowKey, st: &FlowState, why: EndReason, sink: &mut dyn Sink) {
+    let (a, b, ab, ba) = if st.a_is_lo {
+        (key.lo, key.hi, 0, 1)
+    } else {
+        (key.hi, key.lo, 1, 0)
+    };
+    sink.flow_end(&FlowRecord {
+        proto: key.proto,
+        a,
+        b,
+        mac_a: st.macs[ab],
+        mac_b: st.macs[ba],
+        frames_ab: st.frames[ab],
+        bytes_ab: st.bytes[ab],
+        frames_ba: st.frames[ba],
+        bytes_ba: st.bytes[ba],
+        first: st.first,
+        last_ts: st.last_ts,
+        name: if st.name.is_empty() {
+            None
+        } else {
+            Some(&st.name)
+        },
+        end: why,
+    });
+}
+
+impl Core {
+    /// Finds or creates the flow of a transport packet and accounts the frame(s) to it.
+    fn account(
+        &mut self,
+        t: &Transport<'_>,
+        sport: u16,
+        dport: u16,
+        ctx: FrameCtx,
+        sink: &mut dyn Sink,
+    ) -> (crate::flow::table::FlowId, KeyDir, Endpoint, Endpoint) {
+        let src = Endpoint {
+            addr: t.src,
+            port: sport,
+        };
+        let dst = Endpoint {
+            addr: t.dst,
+            port: dport,
+        };
+        let (key, dir) = FlowKey::new(t.proto, src, dst);
+        let class = if t.proto == PROTO_TCP {
+            FlowClass::Stream
+        } else {
+            FlowClass::Datagram
+        };
+        let pool = &mut self.pool;
+        let mut on_end = |k: &FlowKey, st: &mut FlowState, why: EndReason| {
+            release_buffers(st, pool);
+            report_flow(k, st, why, sink);
+        };
+        let (id, created) = self.flows.get_or_insert(&key, class, ctx.now, &mut on_end);
+        let st = self.flows.value_mut(id);
+        let d = dir as usize;
+        if created {
+            st.a_is_lo = dir == KeyDir::LoToHi;
+            st.first = ctx.meta;
+        }
+        st.last_ts = ctx.meta.ts;
+        st.frames[d] += t.frames;
+        st.bytes[d] += t.wire_bytes;
+        if st.macs[d].is_none() {
+            st.macs[d] = ctx.macs.0;
+        }
+        if st.macs[1 - d].is_none() {
+            st.macs[1 - d] = ctx.macs.1;
+        }
+        self.counters.flow_frames += t.frames;
+        (id, dir, src, dst)
+    }
+
+    fn tcp(&mut self, t: &Transport<'_>, ctx: FrameCtx, sink: &mut dyn Sink) {
+        let seg = match tcp::TcpPacket::new_checked(t.bytes) {
+            Ok(seg) => seg,
+            Err(_) if t.bytes.len() >= tcp::field::MIN_HEADER_LEN => {
+                // A bogus data offset: the ports are still there, so the frame is accounted to
+                // its flow (as tshark does), but nothing past the header is read.
+                self.counters.skip(Skip::TcpMalformed);
+                let ports = (be16(t.bytes, 0), be16(t.bytes, 2));
+                self.account(t, ports.0, ports.1, ctx, sink);
+                return;
+            }
+            Err(_) => return self.counters.skip(Skip::TcpMalformed),
+        };
+        let (id, dir, src, dst) = self.account(t, seg.src_port(), seg.dst_port(), ctx, sink);
+        let st = self.flows.value_mut(id);
+        stream::on_segment(
+            st,
+            dir,
+            stream::Segment {
+                src,
+                dst,
+                seq: seg.seq(),
+                syn: seg.syn(),
+                payload: seg.payload(),
+            },
+            &mut self.pool,
+            &mut self.scratch,
+            &mut self.counters,
+            ctx.meta,
+            sink,
+        );
+    }
+
+    fn udp(&mut self, t: &Transport<'_>, ctx: FrameCtx, sink: &mut dyn Sink) {
+        let Ok(dgram) = udp::UdpPacket::new_checked(t.bytes) else {
+            return self.counters.skip(Skip::UdpMalformed);
+        };
+        let (id, dir, src, dst) = self.account(t, dgram.src_port(), dgram.dst_port(), ctx, sink);
+        let st = self.flows.value_mut(id);
+        datagram::on_datagram(
+            st,
+            dir,
+            src,
+            dst,
+            dgram.payload(),
+            &mut self.pool,
+            &mut self.scratch,
+            &mut self.counters,
+            ctx.meta,
+            sink,
+        );
+    }
+}
