@@ -204,7 +204,12 @@ impl<W: Write> JsonSink<W> {
         let l = &mut self.line;
         l.addr("client", d.client);
         l.addr("server", d.server);
-        l.str("query", d.query.as_bytes());
+        if d.query.is_empty() {
+            // mDNS announcements carry no question.
+            l.null("query");
+        } else {
+            l.str("query", d.query.as_bytes());
+        }
         l.list("a", d.a.iter());
         l.list("aaaa", d.aaaa.iter());
         l.list("cname", d.cname.iter());

@@ -9,7 +9,7 @@
 //! Compared with tshark 4.0 (oracle `*.dhcp.tsv`): the same host name and vendor class on every
 //! corpus frame. Deliberate differences: the first occurrence of an option wins (tshark lists
 //! all occurrences; RFC 3396 long-option concatenation is not done, as no client in the corpus
-//! needs it); a BOOTP message without the magic cookie has no options (tshark does the same).
+//! needs it). A BOOTP message without the magic cookie has no options here.
 
 use core::net::Ipv4Addr;
 

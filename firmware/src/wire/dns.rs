@@ -25,11 +25,15 @@
 //! Deliberate differences from tshark:
 //! - the root name prints as the empty string (tshark: `<Root>`), so callers never mistake it for
 //!   a host name;
+//! - `DnsSummary` keeps the first question only (tshark lists all); the announced names leave
+//!   out the root (the owner of an EDNS OPT record);
 //! - a pointer loop is `Malformed` after `MAX_POINTER_JUMPS` jumps (tshark: the text
 //!   `<Name contains a pointer that loops>` after 255 jumps, then it carries on);
 //! - extended labels are `Malformed` (tshark prints `<Unknown extended label>` and goes on reading
 //!   from a guessed offset, or renders RFC 2673 bit-string labels);
-//! - an A or AAAA record whose RDLENGTH is not 4 or 16 is skipped (tshark reads the address anyway).
+//! - an A or AAAA record whose RDLENGTH is not 4 or 16 gives no address (none in the corpus);
+//! - a too-long name whose walk has passed a pointer stops there (bounding the work per name), so
+//!   a pointer loop through long labels prints `<Name too long>` rather than tshark's loop text.
 //!
 //! Like tshark, `DnsSummary::fill` keeps every fact read before the first malformed byte: a
 //! message cut short still yields its question and the answers before the cut.
@@ -194,6 +198,18 @@ impl<'a> Name<'a> {
                     wire_len += 1 + len as usize;
                     if len == 0 {
                         let next = end_here.unwrap_or(at + 1);
+                        return Ok((
+                            Name {
+                                msg,
+                                start,
+                                wire_len,
+                            },
+                            next,
+                        ));
+                    }
+                    // Too long, and past the first pointer so the end in the message is known:
+                    // stop here, which bounds the work per name to about 255 bytes + 64 jumps.
+                    if let Some(next) = end_here.filter(|_| wire_len > MAX_NAME_WIRE_LEN) {
                         return Ok((
                             Name {
                                 msg,
@@ -815,6 +831,18 @@ mod tests {
         // Pointer beyond the end.
         let msg = [0, 0, 0x81, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 200, 0, 1, 0, 1];
         assert!(Name::parse(&msg, 12).is_err());
+    }
+
+    #[test]
+    fn looping_name_with_long_labels_stops_as_too_long() {
+        // A 63-byte label then a pointer back to it: the walk stops once past 255 bytes.
+        let mut msg = [b'z'; 66];
+        msg[0] = 63;
+        msg[64..].copy_from_slice(&[0xc0, 0]);
+        let (name, next) = Name::parse(&msg, 0).unwrap();
+        assert_eq!(next, 66);
+        assert!(name.is_too_long());
+        assert_eq!(text(&name), NAME_TOO_LONG_TEXT);
     }
 
     #[test]
