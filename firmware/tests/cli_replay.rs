@@ -37,19 +37,29 @@ fn json_lines(out: &Output) -> Vec<Value> {
 fn server_log() -> Vec<Value> {
     let text = std::fs::read_to_string(repo().join("samples/phone-sample.server-log.jsonl"))
         .expect("server log beside the sample");
-    text.lines().map(|l| serde_json::from_str(l).expect("log line")).collect()
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("log line"))
+        .collect()
 }
 
 fn strs(v: &Value) -> BTreeSet<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 #[test]
 fn events_name_every_destination_and_the_device() {
     let out = telltaled(&["replay", "--emit", "events"], &[&sample()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let events = json_lines(&out);
     for e in &events {
         for field in ["kind", "frame", "ts", "file"] {
@@ -61,17 +71,24 @@ fn events_name_every_destination_and_the_device() {
     let of = |kind: &'static str| events.iter().filter(move |e| e["kind"] == kind);
 
     // Every TLS server name the HTTPS server saw, named from the ClientHello.
-    let served: BTreeSet<String> =
-        server_log().iter().filter_map(|r| r["sni"].as_str().map(str::to_string)).collect();
+    let served: BTreeSet<String> = server_log()
+        .iter()
+        .filter_map(|r| r["sni"].as_str().map(str::to_string))
+        .collect();
     assert_eq!(served.len(), 6);
-    let sni: BTreeSet<String> =
-        of("sni").map(|e| e["name"].as_str().unwrap().to_string()).collect();
+    let sni: BTreeSet<String> = of("sni")
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(sni, served);
     assert!(of("sni").all(|e| e["transport"] == "tls" && e["dport"] == 443));
 
-    let hosts: BTreeSet<String> =
-        of("http").map(|e| e["host"].as_str().unwrap().to_string()).collect();
-    assert_eq!(hosts, BTreeSet::from(["connectivitycheck.gstatic.com".to_string()]));
+    let hosts: BTreeSet<String> = of("http")
+        .map(|e| e["host"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        hosts,
+        BTreeSet::from(["connectivitycheck.gstatic.com".to_string()])
+    );
 
     // The phone's DHCP identity.
     let dhcp = of("dhcp")
@@ -84,8 +101,14 @@ fn events_name_every_destination_and_the_device() {
     let wiki = of("dns")
         .find(|e| e["query"] == "www.wikipedia.org" && !strs(&e["aaaa"]).is_empty())
         .expect("AAAA answer for www.wikipedia.org");
-    assert_eq!(strs(&wiki["cname"]), BTreeSet::from(["dyna.wikimedia.org".to_string()]));
-    assert_eq!(strs(&wiki["aaaa"]), BTreeSet::from(["2001:db8:100::20".to_string()]));
+    assert_eq!(
+        strs(&wiki["cname"]),
+        BTreeSet::from(["dyna.wikimedia.org".to_string()])
+    );
+    assert_eq!(
+        strs(&wiki["aaaa"]),
+        BTreeSet::from(["2001:db8:100::20".to_string()])
+    );
     assert_eq!(wiki["mdns"], false);
     let mdns = of("mdns").next().expect("mDNS announcement");
     assert!(strs(&mdns["names"]).contains("Redmi-Note-12.local"));
@@ -111,11 +134,20 @@ fn flows_account_the_upload_the_server_received() {
         let sent = req["request_header_bytes"].as_u64().unwrap()
             + req["request_body_bytes"].as_u64().unwrap();
         let up = flow["bytes_ab"].as_u64().unwrap();
-        assert!(up >= sent, "{client}: {up} bytes up < {sent} received by the server");
+        assert!(
+            up >= sent,
+            "{client}: {up} bytes up < {sent} received by the server"
+        );
         if sent > 1_000_000 {
             let overhead = up as f64 / sent as f64;
-            assert!(overhead < 1.06, "{client}: {up} up for {sent} received ({overhead:.3})");
-            assert_eq!(flow["name"], req["sni"], "the upload flow is named by its SNI");
+            assert!(
+                overhead < 1.06,
+                "{client}: {up} up for {sent} received ({overhead:.3})"
+            );
+            assert_eq!(
+                flow["name"], req["sni"],
+                "the upload flow is named by its SNI"
+            );
         }
     }
 }
@@ -180,9 +212,15 @@ fn bad_input_gets_one_clear_line_and_status_2() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr.clone()).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("cut.pcapng") && err.contains("truncated"), "{err}");
+    assert!(
+        err.contains("cut.pcapng") && err.contains("truncated"),
+        "{err}"
+    );
     let events = json_lines(&out);
-    assert!(events.iter().any(|e| e["kind"] == "sni"), "events before the cut are kept");
+    assert!(
+        events.iter().any(|e| e["kind"] == "sni"),
+        "events before the cut are kept"
+    );
 
     // Several files: a bad one does not stop the good ones.
     let out = telltaled(&["replay", "--emit", "events"], &[&text, &sample()]);

@@ -3,12 +3,12 @@
 
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::event::{DnsEvent, Event, Meta, Sink, SniTransport};
+use crate::event::{DnsEvent, Event, SniTransport};
 use crate::flow::key::{Endpoint, KeyDir};
 use crate::flow::reasm::{Assembler, BufPool, Insert};
 use crate::wire::{dhcp, dns, http, quic, tls};
 
-use super::{Counters, FlowState, Scratch, Skip};
+use super::{FlowState, Out, Skip};
 
 const DNS_PORT: u16 = 53;
 const MDNS_PORT: u16 = 5353;
@@ -46,7 +46,6 @@ impl QuicFlow {
 }
 
 /// Handles one UDP datagram of a flow.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn on_datagram(
     st: &mut FlowState,
     dir: KeyDir,
@@ -54,21 +53,18 @@ pub(crate) fn on_datagram(
     dst: Endpoint,
     payload: &[u8],
     pool: &mut BufPool,
-    scratch: &mut Scratch,
-    counters: &mut Counters,
-    meta: Meta,
-    sink: &mut dyn Sink,
+    out: &mut Out<'_>,
 ) {
     let either = |p: u16| src.port == p || dst.port == p;
     if either(DNS_PORT) || either(MDNS_PORT) {
         let mdns = either(MDNS_PORT);
-        emit_dns(src, dst, payload, mdns, scratch, counters, meta, sink);
+        emit_dns(src, dst, payload, mdns, out);
     } else if either(DHCP_SERVER_PORT) || either(DHCP_CLIENT_PORT) {
-        emit_dhcp(payload, counters, meta, sink);
+        emit_dhcp(payload, out);
     } else if dst.port == SSDP_PORT {
         if let Ok(http::HeadStatus::Complete(req)) = http::parse_request_head(payload) {
             if let Some(host) = req.host {
-                sink.event(meta, &Event::Http { src, dst, host });
+                out.sink.event(out.meta, &Event::Http { src, dst, host });
             }
         }
     } else if !st.quic.done
@@ -76,29 +72,17 @@ pub(crate) fn on_datagram(
         && st.quic.client.is_none_or(|c| c == dir)
     {
         // A long header, from the client side (or the side is not known yet).
-        quic_initial(
-            st, dir, src, dst, payload, pool, scratch, counters, meta, sink,
-        );
+        quic_initial(st, dir, src, dst, payload, pool, out);
     }
 }
 
 /// Parses a DNS message and reports it if it is a response (and its mDNS announcements).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn emit_dns(
-    src: Endpoint,
-    dst: Endpoint,
-    msg: &[u8],
-    mdns: bool,
-    scratch: &mut Scratch,
-    counters: &mut Counters,
-    meta: Meta,
-    sink: &mut dyn Sink,
-) {
-    let summary = &mut *scratch.dns;
+pub(crate) fn emit_dns(src: Endpoint, dst: Endpoint, msg: &[u8], mdns: bool, out: &mut Out<'_>) {
+    let summary = &mut *out.scratch.dns;
     summary.clear();
     if summary.fill(msg).is_err() {
         // What was read before the damage is still reported, as tshark does.
-        counters.skip(Skip::DnsMalformed);
+        out.counters.skip(Skip::DnsMalformed);
     }
     if !summary.is_response {
         return;
@@ -110,8 +94,8 @@ pub(crate) fn emit_dns(
     let a: heapless::Vec<Ipv4Addr, { dns::MAX_ADDRS }> = summary.a.iter().map(|x| x.addr).collect();
     let aaaa: heapless::Vec<Ipv6Addr, { dns::MAX_ADDRS }> =
         summary.aaaa.iter().map(|x| x.addr).collect();
-    sink.event(
-        meta,
+    out.sink.event(
+        out.meta,
         &Event::Dns(DnsEvent {
             client: dst.addr,
             server: src.addr,
@@ -127,8 +111,8 @@ pub(crate) fn emit_dns(
         for n in &summary.announced {
             let _ = names.push(n.as_str());
         }
-        sink.event(
-            meta,
+        out.sink.event(
+            out.meta,
             &Event::Mdns {
                 src: src.addr,
                 names: &names,
@@ -137,17 +121,17 @@ pub(crate) fn emit_dns(
     }
 }
 
-fn emit_dhcp(payload: &[u8], counters: &mut Counters, meta: Meta, sink: &mut dyn Sink) {
+fn emit_dhcp(payload: &[u8], out: &mut Out<'_>) {
     let Ok(packet) = dhcp::Packet::new_checked(payload) else {
-        return counters.skip(Skip::DhcpMalformed);
+        return out.counters.skip(Skip::DhcpMalformed);
     };
     let msg = packet.info();
     if msg.error.is_some() {
-        counters.skip(Skip::DhcpMalformed);
+        out.counters.skip(Skip::DhcpMalformed);
     }
     let Some(mac) = msg.client_mac else { return };
-    sink.event(
-        meta,
+    out.sink.event(
+        out.meta,
         &Event::Dhcp {
             mac,
             hostname: msg.hostname,
@@ -160,7 +144,6 @@ fn emit_dhcp(payload: &[u8], counters: &mut Counters, meta: Meta, sink: &mut dyn
 
 /// Feeds a datagram's client Initial CRYPTO frames to the flow's assembler, and reports the
 /// SNI once the ClientHello is complete.
-#[allow(clippy::too_many_arguments)]
 fn quic_initial(
     st: &mut FlowState,
     dir: KeyDir,
@@ -168,10 +151,7 @@ fn quic_initial(
     dst: Endpoint,
     payload: &[u8],
     pool: &mut BufPool,
-    scratch: &mut Scratch,
-    counters: &mut Counters,
-    meta: Meta,
-    sink: &mut dyn Sink,
+    out: &mut Out<'_>,
 ) {
     let q = &mut st.quic;
     let mut keys = match q.version {
@@ -193,7 +173,7 @@ fn quic_initial(
         }
     };
     let outcome =
-        quic::for_each_client_initial(payload, &mut scratch.quic, &mut keys, &mut on_crypto);
+        quic::for_each_client_initial(payload, &mut out.scratch.quic, &mut keys, &mut on_crypto);
     match outcome {
         Ok(summary) if summary.decrypted > 0 => st.quic.client = Some(dir),
         Ok(_) | Err(_) => {
@@ -203,13 +183,13 @@ fn quic_initial(
                 st.quic.crypto.release(pool);
             }
             if outcome.is_err() {
-                counters.skip(Skip::QuicUndecryptable);
+                out.counters.skip(Skip::QuicUndecryptable);
             }
             return;
         }
     }
     if gave_up {
-        counters.skip(Skip::ReassemblyGaveUp);
+        out.counters.skip(Skip::ReassemblyGaveUp);
         st.quic.done = true;
         st.quic.crypto.release(pool);
         return;
@@ -227,8 +207,8 @@ fn quic_initial(
         Ok(hello) => {
             if let Some(name) = hello.sni {
                 st.bind_name(name);
-                sink.event(
-                    meta,
+                out.sink.event(
+                    out.meta,
                     &Event::Sni {
                         transport: SniTransport::Quic,
                         src,
@@ -238,7 +218,7 @@ fn quic_initial(
                 );
             }
         }
-        Err(_) => counters.skip(Skip::TlsMalformed),
+        Err(_) => out.counters.skip(Skip::TlsMalformed),
     }
     st.quic.done = true;
     st.quic.crypto.release(pool);

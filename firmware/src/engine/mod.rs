@@ -99,6 +99,15 @@ pub(crate) struct Scratch {
     pub(crate) quic: Box<crate::wire::quic::QuicScratch>,
 }
 
+/// Where an application dissector's results go: its scratch space, the skip counters and the
+/// sink, with the frame the facts belong to.
+pub(crate) struct Out<'a> {
+    pub(crate) scratch: &'a mut Scratch,
+    pub(crate) counters: &'a mut Counters,
+    pub(crate) meta: Meta,
+    pub(crate) sink: &'a mut dyn Sink,
+}
+
 /// The pipeline and all its state.
 #[derive(Debug)]
 pub struct Engine {
@@ -477,10 +486,12 @@ impl Core {
                 payload: seg.payload(),
             },
             &mut self.pool,
-            &mut self.scratch,
-            &mut self.counters,
-            ctx.meta,
-            sink,
+            &mut Out {
+                scratch: &mut self.scratch,
+                counters: &mut self.counters,
+                meta: ctx.meta,
+                sink,
+            },
         );
     }
 
@@ -497,10 +508,12 @@ impl Core {
             dst,
             dgram.payload(),
             &mut self.pool,
-            &mut self.scratch,
-            &mut self.counters,
-            ctx.meta,
-            sink,
+            &mut Out {
+                scratch: &mut self.scratch,
+                counters: &mut self.counters,
+                meta: ctx.meta,
+                sink,
+            },
         );
     }
 }

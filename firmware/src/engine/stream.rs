@@ -7,13 +7,13 @@
 //! further segments cost only their accounting. A segment that arrives in order while nothing
 //! is buffered is parsed in place, without a copy.
 
-use crate::event::{Event, Meta, Sink, SniTransport};
+use crate::event::{Event, SniTransport};
 use crate::flow::key::{Endpoint, KeyDir};
 use crate::flow::reasm::{Assembler, BufPool, Insert};
 use crate::wire::{http, tls};
 
 use super::datagram::emit_dns;
-use super::{Counters, FlowState, Scratch, Skip};
+use super::{Counters, FlowState, Out, Skip};
 
 /// What a direction of a TCP stream carries, as far as we read it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -70,16 +70,12 @@ enum Progress {
 }
 
 /// Handles one TCP segment of a flow going `dir`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn on_segment(
     st: &mut FlowState,
     dir: KeyDir,
     seg: Segment<'_>,
     pool: &mut BufPool,
-    scratch: &mut Scratch,
-    counters: &mut Counters,
-    meta: Meta,
-    sink: &mut dyn Sink,
+    out: &mut Out<'_>,
 ) {
     let d = dir as usize;
     let sd = &mut st.streams[d];
@@ -115,7 +111,7 @@ pub(crate) fn on_segment(
     if offset == base && !sd.asm.holds_buffer() {
         let mut pos = 0usize;
         loop {
-            match read(st, d, &seg, &data[pos..], scratch, counters, meta, sink) {
+            match read(st, d, &seg, &data[pos..], out) {
                 Progress::Advance(n) => {
                     let sd = &mut st.streams[d];
                     sd.asm.reset_to(pool, sd.asm.base() + n);
@@ -129,7 +125,7 @@ pub(crate) fn on_segment(
                     let sd = &mut st.streams[d];
                     let at = sd.asm.base();
                     if sd.asm.insert(pool, at, &data[pos..]) == Insert::GaveUp {
-                        give_up(sd, pool, counters);
+                        give_up(sd, pool, out.counters);
                     }
                     return;
                 }
@@ -144,7 +140,7 @@ pub(crate) fn on_segment(
     // Slow path: place the bytes, then read whatever is contiguous.
     let sd = &mut st.streams[d];
     match sd.asm.insert(pool, offset, data) {
-        Insert::GaveUp => return give_up(sd, pool, counters),
+        Insert::GaveUp => return give_up(sd, pool, out.counters),
         Insert::Duplicate => return,
         Insert::Stored => {}
     }
@@ -156,7 +152,7 @@ pub(crate) fn on_segment(
             return;
         }
         let have = bytes.len() as u64;
-        match read(st, d, &seg, bytes, scratch, counters, meta, sink) {
+        match read(st, d, &seg, bytes, out) {
             Progress::Advance(n) => {
                 let sd = &mut st.streams[d];
                 if n >= have {
@@ -188,25 +184,21 @@ fn give_up(sd: &mut StreamDir, pool: &mut BufPool, counters: &mut Counters) {
 }
 
 /// Reads what `bytes` (the stream from the window start) holds, per the direction's mode.
-#[allow(clippy::too_many_arguments)]
 fn read(
     st: &mut FlowState,
     d: usize,
     seg: &Segment<'_>,
     bytes: &[u8],
-    scratch: &mut Scratch,
-    counters: &mut Counters,
-    meta: Meta,
-    sink: &mut dyn Sink,
+    out: &mut Out<'_>,
 ) -> Progress {
     if st.streams[d].mode == Mode::Unseen {
         st.streams[d].mode = detect(seg, bytes);
     }
     match st.streams[d].mode {
         Mode::Unseen | Mode::Done => Progress::Stop,
-        Mode::Tls => read_tls(st, seg, bytes, scratch, counters, meta, sink),
-        Mode::Http => read_http(st, seg, bytes, counters, meta, sink),
-        Mode::Dns => read_dns(seg, bytes, scratch, counters, meta, sink),
+        Mode::Tls => read_tls(st, seg, bytes, out),
+        Mode::Http => read_http(st, seg, bytes, out),
+        Mode::Dns => read_dns(seg, bytes, out),
     }
 }
 
@@ -223,22 +215,14 @@ fn detect(seg: &Segment<'_>, bytes: &[u8]) -> Mode {
     }
 }
 
-fn read_tls(
-    st: &mut FlowState,
-    seg: &Segment<'_>,
-    bytes: &[u8],
-    scratch: &mut Scratch,
-    counters: &mut Counters,
-    meta: Meta,
-    sink: &mut dyn Sink,
-) -> Progress {
-    match tls::scan_client_hello(bytes, &mut scratch.tls) {
+fn read_tls(st: &mut FlowState, seg: &Segment<'_>, bytes: &[u8], out: &mut Out<'_>) -> Progress {
+    match tls::scan_client_hello(bytes, &mut out.scratch.tls) {
         Ok(tls::StreamStatus::NeedMore { .. }) => Progress::NeedMore,
         Ok(tls::StreamStatus::Done { hello, .. }) => {
             if let Some(name) = hello.sni {
                 st.bind_name(name);
-                sink.event(
-                    meta,
+                out.sink.event(
+                    out.meta,
                     &Event::Sni {
                         transport: SniTransport::Tls,
                         src: seg.src,
@@ -251,30 +235,23 @@ fn read_tls(
         }
         Ok(tls::StreamStatus::NotTls) => Progress::Stop,
         Ok(tls::StreamStatus::TooLarge { .. }) => {
-            counters.skip(Skip::ReassemblyGaveUp);
+            out.counters.skip(Skip::ReassemblyGaveUp);
             Progress::Stop
         }
         Err(_) => {
-            counters.skip(Skip::TlsMalformed);
+            out.counters.skip(Skip::TlsMalformed);
             Progress::Stop
         }
     }
 }
 
-fn read_http(
-    st: &mut FlowState,
-    seg: &Segment<'_>,
-    bytes: &[u8],
-    counters: &mut Counters,
-    meta: Meta,
-    sink: &mut dyn Sink,
-) -> Progress {
+fn read_http(st: &mut FlowState, seg: &Segment<'_>, bytes: &[u8], out: &mut Out<'_>) -> Progress {
     match http::parse_request_head(bytes) {
         Ok(http::HeadStatus::Complete(req)) => {
             if let Some(host) = req.host {
                 st.bind_name(host);
-                sink.event(
-                    meta,
+                out.sink.event(
+                    out.meta,
                     &Event::Http {
                         src: seg.src,
                         dst: seg.dst,
@@ -291,20 +268,13 @@ fn read_http(
         Ok(http::HeadStatus::Incomplete) => Progress::NeedMore,
         Ok(http::HeadStatus::NotHttp) => Progress::Stop,
         Err(_) => {
-            counters.skip(Skip::HttpMalformed);
+            out.counters.skip(Skip::HttpMalformed);
             Progress::Stop
         }
     }
 }
 
-fn read_dns(
-    seg: &Segment<'_>,
-    bytes: &[u8],
-    scratch: &mut Scratch,
-    counters: &mut Counters,
-    meta: Meta,
-    sink: &mut dyn Sink,
-) -> Progress {
+fn read_dns(seg: &Segment<'_>, bytes: &[u8], out: &mut Out<'_>) -> Progress {
     // RFC 1035 4.2.2: each message is preceded by a two-byte length.
     if bytes.len() < 2 {
         return Progress::NeedMore;
@@ -313,15 +283,6 @@ fn read_dns(
     if bytes.len() < 2 + len {
         return Progress::NeedMore;
     }
-    emit_dns(
-        seg.src,
-        seg.dst,
-        &bytes[2..2 + len],
-        false,
-        scratch,
-        counters,
-        meta,
-        sink,
-    );
+    emit_dns(seg.src, seg.dst, &bytes[2..2 + len], false, out);
     Progress::Advance(2 + len as u64)
 }
