@@ -46,7 +46,11 @@ fn main() {
     }
     engine.finish(&mut sink);
     let warm = start.elapsed().as_secs_f64();
-    println!("telltale engine, in memory, 1 core, {frames} frames:");
+    println!(
+        "telltale engine, in memory, 1 core, {frames} frames; engine memory {:.1} MiB for {} flows",
+        engine.memory_bytes() as f64 / (1024.0 * 1024.0),
+        EngineConfig::default().flow_capacity
+    );
     println!(
         "  one engine for all passes:  {:.3} s, {:.0} frames/s, {:.0} ns/frame",
         warm,

@@ -184,6 +184,18 @@ impl Engine {
         self.core.flows.len()
     }
 
+    /// Heap bytes the engine allocated at start (flow table, reassembly pool, defragmenter,
+    /// scratch): what it holds whatever the traffic, since nothing grows afterwards.
+    pub fn memory_bytes(&self) -> usize {
+        let scratch = core::mem::size_of::<crate::wire::dns::DnsSummary>()
+            + self.core.scratch.tls.len()
+            + core::mem::size_of::<crate::wire::quic::QuicScratch>();
+        self.core.flows.memory_bytes()
+            + self.core.pool.memory_bytes()
+            + self.defrag.memory_bytes()
+            + scratch
+    }
+
     /// The reassembly pool (for its counters).
     pub fn reassembly_pool(&self) -> &BufPool {
         &self.core.pool

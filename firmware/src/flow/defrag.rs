@@ -143,6 +143,11 @@ impl Defragmenter {
         Self::with_timeout(slots, max_datagram, DEFAULT_TIMEOUT_NS)
     }
 
+    /// Bytes allocated for the slots and their data, fixed at construction.
+    pub fn memory_bytes(&self) -> usize {
+        self.slots.capacity() * core::mem::size_of::<Slot>() + self.data.capacity()
+    }
+
     /// Like [`Defragmenter::new`] with a timeout in nanoseconds.
     pub fn with_timeout(slots: usize, max_datagram: usize, timeout_ns: u64) -> Self {
         let slots = slots.max(1);

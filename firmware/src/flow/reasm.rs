@@ -52,6 +52,11 @@ impl BufPool {
         self.slot_size
     }
 
+    /// Bytes allocated for the buffers and their free list, fixed at construction.
+    pub fn memory_bytes(&self) -> usize {
+        self.bytes.capacity() + self.free.capacity() * core::mem::size_of::<u32>()
+    }
+
     /// Buffers in use now.
     pub fn in_use(&self) -> usize {
         self.in_use

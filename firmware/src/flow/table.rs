@@ -142,6 +142,12 @@ impl<V: Default> FlowTable<V> {
         self.live == 0
     }
 
+    /// Bytes allocated for the table (slab and index), fixed at construction.
+    pub fn memory_bytes(&self) -> usize {
+        self.entries.capacity() * core::mem::size_of::<Entry<V>>()
+            + self.index.capacity() * core::mem::size_of::<u32>()
+    }
+
     /// Life counters.
     pub fn counters(&self) -> TableCounters {
         self.counters
