@@ -187,9 +187,9 @@ impl Engine {
     /// Heap bytes the engine allocated at start (flow table, reassembly pool, defragmenter,
     /// scratch): what it holds whatever the traffic, since nothing grows afterwards.
     pub fn memory_bytes(&self) -> usize {
-        let scratch = core::mem::size_of::<crate::wire::dns::DnsSummary>()
+        let scratch = size_of::<crate::wire::dns::DnsSummary>()
             + self.core.scratch.tls.len()
-            + core::mem::size_of::<crate::wire::quic::QuicScratch>();
+            + size_of::<crate::wire::quic::QuicScratch>();
         self.core.flows.memory_bytes()
             + self.core.pool.memory_bytes()
             + self.defrag.memory_bytes()

@@ -145,7 +145,7 @@ impl Defragmenter {
 
     /// Bytes allocated for the slots and their data, fixed at construction.
     pub fn memory_bytes(&self) -> usize {
-        self.slots.capacity() * core::mem::size_of::<Slot>() + self.data.capacity()
+        self.slots.capacity() * size_of::<Slot>() + self.data.capacity()
     }
 
     /// Like [`Defragmenter::new`] with a timeout in nanoseconds.

@@ -54,7 +54,7 @@ impl BufPool {
 
     /// Bytes allocated for the buffers and their free list, fixed at construction.
     pub fn memory_bytes(&self) -> usize {
-        self.bytes.capacity() + self.free.capacity() * core::mem::size_of::<u32>()
+        self.bytes.capacity() + self.free.capacity() * size_of::<u32>()
     }
 
     /// Buffers in use now.

@@ -144,8 +144,7 @@ impl<V: Default> FlowTable<V> {
 
     /// Bytes allocated for the table (slab and index), fixed at construction.
     pub fn memory_bytes(&self) -> usize {
-        self.entries.capacity() * core::mem::size_of::<Entry<V>>()
-            + self.index.capacity() * core::mem::size_of::<u32>()
+        self.entries.capacity() * size_of::<Entry<V>>() + self.index.capacity() * size_of::<u32>()
     }
 
     /// Life counters.
