@@ -9,6 +9,7 @@ use core::net::{Ipv4Addr, Ipv6Addr};
 use crate::capture::Timestamp;
 use crate::flow::key::{Addr, Endpoint};
 use crate::flow::table::EndReason;
+use crate::naming::NameSource;
 
 /// Where and when a fact was completed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -129,8 +130,12 @@ pub struct FlowRecord<'a> {
     pub first: Meta,
     /// Time of the last frame.
     pub last_ts: Timestamp,
-    /// The name bound to the flow (SNI, else HTTP Host), if any.
+    /// The destination's name (SNI, else HTTP Host, else the DNS name asked for), if any.
     pub name: Option<&'a [u8]>,
+    /// How the name was learnt.
+    pub name_from: NameSource,
+    /// The device end: its MAC, and whether it is side A.
+    pub device: Option<([u8; 6], bool)>,
     /// Why the flow ended.
     pub end: EndReason,
 }

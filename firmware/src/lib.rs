@@ -9,5 +9,6 @@ pub mod capture;
 pub mod engine;
 pub mod event;
 pub mod flow;
+pub mod naming;
 pub mod replay;
 pub mod wire;

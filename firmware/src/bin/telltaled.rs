@@ -117,7 +117,7 @@ fn replay(files: &[PathBuf], emit: &[EmitKind], json: bool, flows: usize) -> Res
             let mut sink = ReportSink::default();
             match replay_file(path, &mut engine, &mut sink, true) {
                 Ok(outcome) => {
-                    let mut r = sink.finish();
+                    let mut r = sink.finish(engine.naming());
                     r.file = path.display().to_string();
                     r.format = outcome.format;
                     r.frames = outcome.frames;

@@ -9,6 +9,7 @@ use crate::flow::reasm::{Assembler, BufPool, Insert};
 use crate::wire::{dhcp, dns, http, quic, tls};
 
 use super::{FlowState, Out, Skip};
+use crate::naming::NameSource;
 
 const DNS_PORT: u16 = 53;
 const MDNS_PORT: u16 = 5353;
@@ -87,6 +88,9 @@ pub(crate) fn emit_dns(src: Endpoint, dst: Endpoint, msg: &[u8], mdns: bool, out
     if !summary.is_response {
         return;
     }
+    if !mdns {
+        out.naming.on_dns_response(summary, out.now);
+    }
     let mut cnames: heapless::Vec<&str, { dns::MAX_CNAMES }> = heapless::Vec::new();
     for c in &summary.cnames {
         let _ = cnames.push(c.as_str());
@@ -107,6 +111,8 @@ pub(crate) fn emit_dns(src: Endpoint, dst: Endpoint, msg: &[u8], mdns: bool, out
         }),
     );
     if mdns && !summary.announced.is_empty() {
+        out.naming
+            .on_mdns(None, src.addr, summary.announced.iter().map(|n| n.as_str()));
         let mut names: heapless::Vec<&str, { dns::MAX_ANNOUNCED }> = heapless::Vec::new();
         for n in &summary.announced {
             let _ = names.push(n.as_str());
@@ -130,6 +136,11 @@ fn emit_dhcp(payload: &[u8], out: &mut Out<'_>) {
         out.counters.skip(Skip::DhcpMalformed);
     }
     let Some(mac) = msg.client_mac else { return };
+    if packet.op() == 1 {
+        // A client's own request: its identity (replies echo options the server chose).
+        out.naming
+            .on_dhcp(mac, msg.hostname, msg.vendor_class, out.meta.ts, out.now);
+    }
     out.sink.event(
         out.meta,
         &Event::Dhcp {
@@ -206,7 +217,7 @@ fn quic_initial(
     match tls::client_hello_sni(&hs[..len]) {
         Ok(hello) => {
             if let Some(name) = hello.sni {
-                st.bind_name(name);
+                st.bind_name(&mut out.naming.names, name, NameSource::Sni);
                 out.sink.event(
                     out.meta,
                     &Event::Sni {

@@ -8,6 +8,7 @@
 mod clock;
 mod counters;
 mod datagram;
+mod identity;
 mod stream;
 
 pub use clock::Clock;
@@ -21,14 +22,14 @@ use crate::flow::defrag::{Defragmenter, FragmentKey};
 use crate::flow::key::{Addr, Endpoint, FlowKey, KeyDir, PROTO_TCP, PROTO_UDP};
 use crate::flow::reasm::BufPool;
 use crate::flow::table::{EndReason, FlowClass, FlowTable};
+use crate::naming::devices::DeviceId;
+use crate::naming::names::{NameId, NameTable};
+use crate::naming::{NameSource, Naming, NamingConfig};
 use crate::wire::link::{self, Network};
 use crate::wire::{be16, ipv4, ipv6, tcp, udp};
 
 use datagram::QuicFlow;
 use stream::StreamDir;
-
-/// Longest name kept per flow (SNI or Host); longer ones are not bound to the flow.
-pub const FLOW_NAME_CAP: usize = 128;
 
 /// Sizes and timeouts, chosen at start.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +49,8 @@ pub struct EngineConfig {
     pub defrag_slots: usize,
     /// Seed of the flow hash.
     pub hash_seed: u64,
+    /// Sizes of the name, DNS-answer and device tables.
+    pub naming: NamingConfig,
 }
 
 impl Default for EngineConfig {
@@ -60,6 +63,7 @@ impl Default for EngineConfig {
             reasm_slot_size: 16 * 1024,
             defrag_slots: 64,
             hash_seed: 0x7e11_7a1e_5eed_0001,
+            naming: NamingConfig::default(),
         }
     }
 }
@@ -77,16 +81,23 @@ pub(crate) struct FlowState {
     macs: [Option<[u8; 6]>; 2],
     streams: [StreamDir; 2],
     quic: QuicFlow,
-    name: heapless::Vec<u8, FLOW_NAME_CAP>,
+    /// The destination's name and how it was learnt.
+    name: NameId,
+    name_from: NameSource,
+    /// The device end of the flow and the direction its frames go (the upload direction).
+    device: Option<(DeviceId, KeyDir)>,
 }
 
 impl FlowState {
-    /// Binds `name` to the flow unless one is bound already (first name wins: the SNI or
-    /// Host of the first request names the connection).
-    pub(crate) fn bind_name(&mut self, name: &[u8]) {
-        if self.name.is_empty() && name.len() <= FLOW_NAME_CAP {
-            // Length checked above, so this cannot fail.
-            let _ = self.name.extend_from_slice(name);
+    /// Binds `name` learnt from `from` to the flow: a better source replaces a weaker one (SNI
+    /// over Host over DNS); between equals the first wins (the first request names the
+    /// connection).
+    pub(crate) fn bind_name(&mut self, names: &mut NameTable, name: &[u8], from: NameSource) {
+        if from > self.name_from {
+            if let Some(id) = names.intern(name) {
+                self.name = id;
+                self.name_from = from;
+            }
         }
     }
 }
@@ -104,7 +115,10 @@ pub(crate) struct Scratch {
 pub(crate) struct Out<'a> {
     pub(crate) scratch: &'a mut Scratch,
     pub(crate) counters: &'a mut Counters,
+    pub(crate) naming: &'a mut Naming,
     pub(crate) meta: Meta,
+    /// Virtual time (see `Clock`).
+    pub(crate) now: u64,
     pub(crate) sink: &'a mut dyn Sink,
 }
 
@@ -123,6 +137,7 @@ pub struct Engine {
 #[derive(Debug)]
 struct Core {
     flows: FlowTable<FlowState>,
+    naming: Naming,
     pool: BufPool,
     scratch: Scratch,
     counters: Counters,
@@ -133,6 +148,8 @@ struct Core {
 struct FrameCtx {
     /// Source and destination hardware addresses, if the link has them.
     macs: (Option<[u8; 6]>, Option<[u8; 6]>),
+    /// The bridge port the frame came in on (live capture only).
+    port: Option<crate::capture::Port>,
     meta: Meta,
     /// Virtual time (see `Clock`).
     now: u64,
@@ -157,6 +174,7 @@ impl Engine {
             defrag: Defragmenter::new(config.defrag_slots, 65_535),
             core: Core {
                 flows: FlowTable::new(config.flow_capacity, config.hash_seed),
+                naming: Naming::new(config.naming),
                 pool: BufPool::new(config.reasm_slots, config.reasm_slot_size),
                 scratch: Scratch {
                     dns: Box::default(),
@@ -191,9 +209,15 @@ impl Engine {
             + self.core.scratch.tls.len()
             + size_of::<crate::wire::quic::QuicScratch>();
         self.core.flows.memory_bytes()
+            + self.core.naming.memory_bytes()
             + self.core.pool.memory_bytes()
             + self.defrag.memory_bytes()
             + scratch
+    }
+
+    /// Names, DNS answers and devices learnt so far.
+    pub fn naming(&self) -> &Naming {
+        &self.core.naming
     }
 
     /// The reassembly pool (for its counters).
@@ -246,6 +270,7 @@ impl Engine {
         };
         let ctx = FrameCtx {
             macs: (l2.src, l2.dst),
+            port: frame.port,
             meta,
             now,
         };
@@ -258,10 +283,15 @@ impl Engine {
 
     /// Ends every flow (end of input) and reports it.
     pub fn finish(&mut self, sink: &mut dyn Sink) {
-        let Core { flows, pool, .. } = &mut self.core;
+        let Core {
+            flows,
+            pool,
+            naming,
+            ..
+        } = &mut self.core;
         let mut on_end = |key: &FlowKey, st: &mut FlowState, why: EndReason| {
             release_buffers(st, pool);
-            report_flow(key, st, why, sink);
+            report_flow(key, st, why, naming, sink);
         };
         flows.flush(&mut on_end);
     }
@@ -273,10 +303,10 @@ impl Core {
             config.tcp_idle_secs * 1_000_000_000,
             config.udp_idle_secs * 1_000_000_000,
         ];
-        let pool = &mut self.pool;
+        let (pool, naming) = (&mut self.pool, &self.naming);
         let mut on_end = |key: &FlowKey, st: &mut FlowState, why: EndReason| {
             release_buffers(st, pool);
-            report_flow(key, st, why, sink);
+            report_flow(key, st, why, naming, sink);
         };
         self.flows.expire(now, timeouts, &mut on_end);
     }
@@ -396,7 +426,13 @@ fn release_buffers(st: &mut FlowState, pool: &mut BufPool) {
 }
 
 /// Turns a flow's state into a `FlowRecord` for the sink.
-fn report_flow(key: &FlowKey, st: &FlowState, why: EndReason, sink: &mut dyn Sink) {
+fn report_flow(
+    key: &FlowKey,
+    st: &FlowState,
+    why: EndReason,
+    naming: &Naming,
+    sink: &mut dyn Sink,
+) {
     let (a, b, ab, ba) = if st.a_is_lo {
         (key.lo, key.hi, 0, 1)
     } else {
@@ -414,11 +450,16 @@ fn report_flow(key: &FlowKey, st: &FlowState, why: EndReason, sink: &mut dyn Sin
         bytes_ba: st.bytes[ba],
         first: st.first,
         last_ts: st.last_ts,
-        name: if st.name.is_empty() {
-            None
-        } else {
-            Some(&st.name)
-        },
+        name: naming.names.get(st.name),
+        name_from: st.name_from,
+        device: st.device.map(|(id, dir)| {
+            let a_dir = if st.a_is_lo {
+                KeyDir::LoToHi
+            } else {
+                KeyDir::HiToLo
+            };
+            (naming.devices.get(id).mac, dir == a_dir)
+        }),
         end: why,
     });
 }
@@ -447,10 +488,10 @@ impl Core {
         } else {
             FlowClass::Datagram
         };
-        let pool = &mut self.pool;
+        let (pool, naming) = (&mut self.pool, &self.naming);
         let mut on_end = |k: &FlowKey, st: &mut FlowState, why: EndReason| {
             release_buffers(st, pool);
-            report_flow(k, st, why, sink);
+            report_flow(k, st, why, naming, sink);
         };
         let (id, created) = self.flows.get_or_insert(&key, class, ctx.now, &mut on_end);
         let st = self.flows.value_mut(id);
@@ -458,6 +499,10 @@ impl Core {
         if created {
             st.a_is_lo = dir == KeyDir::LoToHi;
             st.first = ctx.meta;
+        }
+        if st.frames[d] == 0 {
+            // First frame this way: learn the sender, and find the flow's device end.
+            identity::first_frame(st, dir, src, dst, ctx, &mut self.naming);
         }
         st.last_ts = ctx.meta.ts;
         st.frames[d] += t.frames;
@@ -501,7 +546,9 @@ impl Core {
             &mut Out {
                 scratch: &mut self.scratch,
                 counters: &mut self.counters,
+                naming: &mut self.naming,
                 meta: ctx.meta,
+                now: ctx.now,
                 sink,
             },
         );
@@ -523,7 +570,9 @@ impl Core {
             &mut Out {
                 scratch: &mut self.scratch,
                 counters: &mut self.counters,
+                naming: &mut self.naming,
                 meta: ctx.meta,
+                now: ctx.now,
                 sink,
             },
         );

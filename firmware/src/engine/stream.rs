@@ -14,6 +14,7 @@ use crate::wire::{http, tls};
 
 use super::datagram::emit_dns;
 use super::{Counters, FlowState, Out, Skip};
+use crate::naming::NameSource;
 
 /// What a direction of a TCP stream carries, as far as we read it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -220,7 +221,7 @@ fn read_tls(st: &mut FlowState, seg: &Segment<'_>, bytes: &[u8], out: &mut Out<'
         Ok(tls::StreamStatus::NeedMore { .. }) => Progress::NeedMore,
         Ok(tls::StreamStatus::Done { hello, .. }) => {
             if let Some(name) = hello.sni {
-                st.bind_name(name);
+                st.bind_name(&mut out.naming.names, name, NameSource::Sni);
                 out.sink.event(
                     out.meta,
                     &Event::Sni {
@@ -249,7 +250,7 @@ fn read_http(st: &mut FlowState, seg: &Segment<'_>, bytes: &[u8], out: &mut Out<
     match http::parse_request_head(bytes) {
         Ok(http::HeadStatus::Complete(req)) => {
             if let Some(host) = req.host {
-                st.bind_name(host);
+                st.bind_name(&mut out.naming.names, host, NameSource::Http);
                 out.sink.event(
                     out.meta,
                     &Event::Http {

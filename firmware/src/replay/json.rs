@@ -335,8 +335,12 @@ impl<W: Write> Sink for JsonSink<W> {
         l.u64("bytes_ab", f.bytes_ab);
         l.u64("frames_ba", f.frames_ba);
         l.u64("bytes_ba", f.bytes_ba);
-        l.null("device");
+        match f.device {
+            Some((mac, _)) => l.str("device", mac_text(mac).as_bytes()),
+            None => l.null("device"),
+        }
         opt_str(l, "name", f.name);
+        l.str("name_from", f.name_from.as_str().as_bytes());
         l.null("country");
         l.null("asn");
         l.ts("last_ts", f.last_ts);

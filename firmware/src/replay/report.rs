@@ -10,12 +10,14 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::event::{Event, FlowRecord, Meta, Sink};
-use crate::flow::key::Addr;
+use crate::naming::{is_local_net, Naming};
 
 use super::json::{mac_text, proto_name};
 
 /// Flows listed in the text report, largest first.
 const TOP_FLOWS: usize = 10;
+/// Destinations listed per device in the text report, largest upload first.
+const TOP_DESTINATIONS: usize = 12;
 
 /// A device: one hardware address and what it told about itself.
 #[derive(Debug, Default, Serialize)]
@@ -32,10 +34,31 @@ pub struct DeviceReport {
     pub vendor_classes: BTreeSet<String>,
     /// Names announced over mDNS from one of its addresses.
     pub mdns_names: BTreeSet<String>,
-    /// Bytes it sent.
+    /// Bytes it uploaded (sent outside the local networks).
     pub bytes_sent: u64,
-    /// Bytes sent to it.
+    /// Bytes it downloaded (received from outside the local networks).
     pub bytes_received: u64,
+    /// Bytes exchanged with the local network (other devices, the router, multicast), both ways.
+    pub bytes_local: u64,
+    /// Where it sent to, largest upload first.
+    pub destinations: Vec<DestinationReport>,
+    #[serde(skip)]
+    by_destination: BTreeMap<String, DestinationReport>,
+}
+
+/// One destination of a device.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct DestinationReport {
+    /// Its name, or its address when it has none.
+    pub name: String,
+    /// How the name was learnt (sni, http, dns, none).
+    pub named_by: &'static str,
+    /// Bytes uploaded to it.
+    pub bytes_up: u64,
+    /// Bytes downloaded from it.
+    pub bytes_down: u64,
+    /// Flows.
+    pub flows: u64,
 }
 
 /// A name and how it was learnt.
@@ -103,20 +126,10 @@ pub struct ReportSink {
     /// The report being built.
     pub report: FileReport,
     flows: Vec<FlowLine>,
-    mdns_by_addr: BTreeMap<Addr, BTreeSet<String>>,
 }
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn is_local(addr: Addr) -> bool {
-    match addr.ip() {
-        core::net::IpAddr::V4(v4) => v4.is_private() || v4.is_link_local(),
-        core::net::IpAddr::V6(v6) => {
-            (v6.segments()[0] & 0xfe00) == 0xfc00 || (v6.segments()[0] & 0xffc0) == 0xfe80
-        }
-    }
 }
 
 impl ReportSink {
@@ -132,18 +145,41 @@ impl ReportSink {
             })
     }
 
-    /// Completes the report: sorts flows, attaches mDNS names to devices.
-    pub fn finish(mut self) -> FileReport {
+    /// Completes the report with what the engine learnt about the devices.
+    pub fn finish(mut self, naming: &Naming) -> FileReport {
         self.flows
             .sort_by_key(|f| std::cmp::Reverse(f.bytes_ab + f.bytes_ba));
         self.flows.truncate(TOP_FLOWS);
         self.report.top_flows = self.flows;
+        let name = |id| naming.names.get(id).map(text);
+        for (_, d) in naming.devices.iter().filter(|(_, d)| d.gateway) {
+            // A router forwarding the Internet's replies is not a device, even if it looked like
+            // one before it forwarded anything.
+            self.report.devices.remove(mac_text(d.mac).as_str());
+        }
+        for (_, d) in naming.devices.iter().filter(|(_, d)| !d.gateway) {
+            let entry = self
+                .report
+                .devices
+                .entry(mac_text(d.mac).to_string())
+                .or_default();
+            entry.mac = mac_text(d.mac).to_string();
+            entry.randomised_mac = d.randomised_mac();
+            entry
+                .addresses
+                .extend(d.addresses().iter().map(|a| a.to_string()));
+            entry.hostnames.extend(name(d.hostname));
+            entry.vendor_classes.extend(name(d.vendor_class));
+            entry
+                .mdns_names
+                .extend(d.mdns_names().iter().filter_map(|n| name(*n)));
+        }
         for dev in self.report.devices.values_mut() {
-            for (addr, names) in &self.mdns_by_addr {
-                if dev.addresses.contains(&addr.to_string()) {
-                    dev.mdns_names.extend(names.iter().cloned());
-                }
-            }
+            let mut dests: Vec<DestinationReport> = std::mem::take(&mut dev.by_destination)
+                .into_values()
+                .collect();
+            dests.sort_by_key(|d| std::cmp::Reverse((d.bytes_up, d.bytes_down)));
+            dev.destinations = dests;
         }
         self.report
     }
@@ -182,10 +218,7 @@ impl Sink for ReportSink {
                     dev.vendor_classes.insert(text(v));
                 }
             }
-            Event::Mdns { src, names } => {
-                let set = self.mdns_by_addr.entry(*src).or_default();
-                set.extend(names.iter().map(|n| n.to_string()));
-            }
+            Event::Mdns { .. } => {}
         }
     }
 
@@ -194,17 +227,25 @@ impl Sink for ReportSink {
             "tcp" => self.report.tcp_flows += 1,
             _ => self.report.udp_flows += 1,
         }
-        for (ep, mac, sent, received) in [
-            (f.a, f.mac_a, f.bytes_ab, f.bytes_ba),
-            (f.b, f.mac_b, f.bytes_ba, f.bytes_ab),
-        ] {
-            if let Some(mac) = mac {
-                if is_local(ep.addr) && mac[0] & 0x01 == 0 {
-                    let dev = self.device(mac);
-                    dev.addresses.insert(ep.addr.to_string());
-                    dev.bytes_sent += sent;
-                    dev.bytes_received += received;
-                }
+        if let Some((mac, device_is_a)) = f.device {
+            let (up, down, remote) = if device_is_a {
+                (f.bytes_ab, f.bytes_ba, f.b)
+            } else {
+                (f.bytes_ba, f.bytes_ab, f.a)
+            };
+            let dev = self.device(mac);
+            if is_local_net(remote.addr) {
+                dev.bytes_local += up + down;
+            } else {
+                let dest = f.name.map(text).unwrap_or_else(|| remote.addr.to_string());
+                dev.bytes_sent += up;
+                dev.bytes_received += down;
+                let d = dev.by_destination.entry(dest.clone()).or_default();
+                d.name = dest;
+                d.named_by = f.name_from.as_str();
+                d.bytes_up += up;
+                d.bytes_down += down;
+                d.flows += 1;
             }
         }
         let ep = |e: crate::flow::key::Endpoint| match e.addr.ip() {
@@ -259,9 +300,10 @@ pub fn render(r: &FileReport) -> String {
         }
         let _ = writeln!(
             o,
-            "  sent {}  received {}",
+            "  up {}  down {}  local {}",
             human(d.bytes_sent),
-            human(d.bytes_received)
+            human(d.bytes_received),
+            human(d.bytes_local)
         );
         for h in &d.hostnames {
             let _ = writeln!(o, "      hostname      {h}");
@@ -271,6 +313,24 @@ pub fn render(r: &FileReport) -> String {
         }
         for m in &d.mdns_names {
             let _ = writeln!(o, "      mDNS          {m}");
+        }
+        for dest in d.destinations.iter().take(TOP_DESTINATIONS) {
+            let _ = writeln!(
+                o,
+                "      -> {:<44} up {:>9} down {:>9}  {} flow(s), named by {}",
+                dest.name,
+                human(dest.bytes_up),
+                human(dest.bytes_down),
+                dest.flows,
+                dest.named_by
+            );
+        }
+        if d.destinations.len() > TOP_DESTINATIONS {
+            let _ = writeln!(
+                o,
+                "      ... {} more destinations",
+                d.destinations.len() - TOP_DESTINATIONS
+            );
         }
     }
     let _ = writeln!(o, "\nnames ({})", r.names.len());
