@@ -7,6 +7,7 @@
 use core::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::capture::Timestamp;
+use crate::detect::thresholds::{Rule, Severity};
 use crate::flow::key::{Addr, Endpoint};
 use crate::flow::table::EndReason;
 use crate::naming::NameSource;
@@ -58,6 +59,39 @@ pub struct DnsEvent<'a> {
     pub mdns: bool,
 }
 
+/// An alert, with everything needed to say why.
+#[derive(Debug, Clone, Copy)]
+pub struct AlertEvent<'a> {
+    /// The device's MAC.
+    pub device: [u8; 6],
+    /// Its DHCP hostname, if known.
+    pub hostname: Option<&'a [u8]>,
+    /// The destination: its name, or its organisation or address when it has none.
+    pub destination: &'a str,
+    /// How the destination was named (sni, http, dns, asn, ip).
+    pub named_by: &'a str,
+    /// The destination's address (the last flow's).
+    pub ip: Option<Addr>,
+    /// The signal.
+    pub rule: Rule,
+    /// Red or amber.
+    pub severity: Severity,
+    /// Why, in words.
+    pub reasons: &'a [&'a str],
+    /// Bytes up in the alert's window (or so far).
+    pub bytes_up: u64,
+    /// Bytes down in the same window.
+    pub bytes_down: u64,
+    /// The window, seconds (0 when the rule has none).
+    pub window_secs: u64,
+    /// Country of the destination.
+    pub country: Option<[u8; 2]>,
+    /// Its AS number.
+    pub asn: Option<u32>,
+    /// Its AS's organisation.
+    pub org: Option<&'a str>,
+}
+
 /// A fact named by one frame (or completed by it).
 #[derive(Debug, Clone, Copy)]
 pub enum Event<'a> {
@@ -96,6 +130,8 @@ pub enum Event<'a> {
         /// Option 50.
         requested_ip: Option<Ipv4Addr>,
     },
+    /// An alert: a finding of detection, with its reasons.
+    Alert(AlertEvent<'a>),
     /// Names announced in an mDNS response.
     Mdns {
         /// The announcer.

@@ -2,10 +2,12 @@
 //!
 //! Module map (DESIGN.md, "Crates and layout"): `capture` reads frames (pcap/pcapng files today),
 //! `wire` dissects them with borrowed views, `flow` keeps per-flow state and stream reassembly,
+//! `naming` knows devices and names destinations, `detect` turns uploads into findings,
 //! `engine` wires these together into `poll(frame, now) -> events`, and `replay` is the offline
 //! front end behind `telltaled replay`.
 
 pub mod capture;
+pub mod detect;
 pub mod engine;
 pub mod event;
 pub mod flow;

@@ -34,7 +34,7 @@ enum Command {
         /// Capture files (pcap or pcapng; Ethernet, Linux cooked, raw IP or loopback).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// What to write as JSON lines (repeatable): events, flows, or none.
+        /// What to write as JSON lines (repeatable): events, flows, alerts, or none.
         #[arg(long, value_enum)]
         emit: Vec<EmitKind>,
         /// Print the report as JSON instead of text.
@@ -52,6 +52,8 @@ enum EmitKind {
     Events,
     /// One object per flow when it ends or at the end of each file.
     Flows,
+    /// One object per alert, with its reasons.
+    Alerts,
     /// Nothing (for timing).
     None,
 }
@@ -88,6 +90,7 @@ fn replay(files: &[PathBuf], emit: &[EmitKind], json: bool, flows: usize) -> Res
         let want = Emit {
             events: emit.contains(&EmitKind::Events),
             flows: emit.contains(&EmitKind::Flows),
+            alerts: emit.contains(&EmitKind::Alerts),
         };
         let stdout = io::stdout().lock();
         let mut sink = JsonSink::new(BufWriter::with_capacity(1 << 16, stdout), want);

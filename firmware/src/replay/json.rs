@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 
 use crate::capture::Timestamp;
-use crate::event::{DnsEvent, Event, FlowRecord, Meta, Sink};
+use crate::event::{AlertEvent, DnsEvent, Event, FlowRecord, Meta, Sink};
 use crate::flow::key::{Addr, PROTO_TCP, PROTO_UDP};
 
 /// Builds one JSON object at a time into a reused buffer.
@@ -145,6 +145,8 @@ pub struct Emit {
     pub events: bool,
     /// Flow records.
     pub flows: bool,
+    /// Alerts.
+    pub alerts: bool,
 }
 
 /// A sink that writes JSON lines to `out`.
@@ -217,6 +219,35 @@ impl<W: Write> JsonSink<W> {
     }
 }
 
+impl<W: Write> JsonSink<W> {
+    fn alert(&mut self, a: &AlertEvent<'_>) {
+        let l = &mut self.line;
+        l.str("device", mac_text(a.device).as_bytes());
+        opt_str(l, "hostname", a.hostname);
+        l.str("destination", a.destination.as_bytes());
+        l.str("named_by", a.named_by.as_bytes());
+        match a.ip {
+            Some(ip) => l.addr("ip", ip),
+            None => l.null("ip"),
+        }
+        l.str("rule", a.rule.as_str().as_bytes());
+        l.str("severity", a.severity.as_str().as_bytes());
+        l.list("reasons", a.reasons.iter());
+        l.u64("bytes_up", a.bytes_up);
+        l.u64("bytes_down", a.bytes_down);
+        l.u64("window_secs", a.window_secs);
+        match a.country {
+            Some(c) => l.str("country", &c),
+            None => l.null("country"),
+        }
+        match a.asn {
+            Some(n) => l.u64("asn", u64::from(n)),
+            None => l.null("asn"),
+        }
+        opt_str(l, "org", a.org.map(str::as_bytes));
+    }
+}
+
 fn opt_str(l: &mut JsonLine, k: &str, v: Option<&[u8]>) {
     match v {
         Some(v) => l.str(k, v),
@@ -247,10 +278,18 @@ pub fn proto_name(proto: u8) -> &'static str {
 
 impl<W: Write> Sink for JsonSink<W> {
     fn event(&mut self, meta: Meta, event: &Event<'_>) {
-        if !self.emit.events {
+        let wanted = match event {
+            Event::Alert(_) => self.emit.alerts,
+            _ => self.emit.events,
+        };
+        if !wanted {
             return;
         }
         match event {
+            Event::Alert(a) => {
+                self.head("alert", meta);
+                self.alert(a);
+            }
             Event::Dns(d) => {
                 self.head("dns", meta);
                 self.dns(d);

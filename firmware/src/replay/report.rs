@@ -42,8 +42,29 @@ pub struct DeviceReport {
     pub bytes_local: u64,
     /// Where it sent to, largest upload first.
     pub destinations: Vec<DestinationReport>,
+    /// Its alerts, in order.
+    pub alerts: Vec<AlertReport>,
     #[serde(skip)]
     by_destination: BTreeMap<String, DestinationReport>,
+}
+
+/// One alert of a device.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertReport {
+    /// Frame that raised it.
+    pub frame: u64,
+    /// The signal.
+    pub rule: &'static str,
+    /// red or amber.
+    pub severity: &'static str,
+    /// The destination.
+    pub destination: String,
+    /// Why.
+    pub reasons: Vec<String>,
+    /// Bytes up in its window.
+    pub bytes_up: u64,
+    /// Bytes down in its window.
+    pub bytes_down: u64,
 }
 
 /// One destination of a device.
@@ -186,7 +207,7 @@ impl ReportSink {
 }
 
 impl Sink for ReportSink {
-    fn event(&mut self, _meta: Meta, event: &Event<'_>) {
+    fn event(&mut self, meta: Meta, event: &Event<'_>) {
         let names = &mut self.report.names;
         match event {
             Event::Dns(d) => {
@@ -219,6 +240,18 @@ impl Sink for ReportSink {
                 }
             }
             Event::Mdns { .. } => {}
+            Event::Alert(a) => {
+                let frame = meta.frame;
+                self.device(a.device).alerts.push(AlertReport {
+                    frame,
+                    rule: a.rule.as_str(),
+                    severity: a.severity.as_str(),
+                    destination: a.destination.to_string(),
+                    reasons: a.reasons.iter().map(|r| r.to_string()).collect(),
+                    bytes_up: a.bytes_up,
+                    bytes_down: a.bytes_down,
+                });
+            }
         }
     }
 
@@ -324,6 +357,19 @@ pub fn render(r: &FileReport) -> String {
                 dest.flows,
                 dest.named_by
             );
+        }
+        for a in &d.alerts {
+            let _ = writeln!(
+                o,
+                "      ALERT {} {} -> {} (frame {})",
+                a.severity.to_uppercase(),
+                a.rule,
+                a.destination,
+                a.frame
+            );
+            for r in &a.reasons {
+                let _ = writeln!(o, "            {r}");
+            }
         }
         if d.destinations.len() > TOP_DESTINATIONS {
             let _ = writeln!(
