@@ -80,7 +80,7 @@ impl Sink for Facts {
                 hostname.map(text).unwrap_or_default(),
                 vendor_class.map(text).unwrap_or_default()
             ),
-            Event::Mdns { .. } => return,
+            Event::Mdns { .. } | Event::Alert(_) => return,
         };
         self.set.insert(fact);
     }

@@ -441,14 +441,29 @@ impl Detector {
             dest: key,
         };
         if t.watched.enabled && watched && up >= t.watched.bytes {
-            let _ = found.push(upload(&t.watched, Rule::WatchedUpload, up, t.watched.window_ns));
+            let _ = found.push(upload(
+                &t.watched,
+                Rule::WatchedUpload,
+                up,
+                t.watched.window_ns,
+            ));
         }
         let ratio = up as f64 / down.max(1) as f64;
         if t.abnormal.enabled && up >= t.abnormal.bytes && ratio > t.abnormal_ratio {
-            let _ = found.push(upload(&t.abnormal, Rule::AbnormalUpload, up, t.abnormal.window_ns));
+            let _ = found.push(upload(
+                &t.abnormal,
+                Rule::AbnormalUpload,
+                up,
+                t.abnormal.window_ns,
+            ));
         }
         if t.large.enabled && up_long >= t.large.bytes {
-            let _ = found.push(upload(&t.large, Rule::LargeUpload, up_long, t.large.window_ns));
+            let _ = found.push(upload(
+                &t.large,
+                Rule::LargeUpload,
+                up_long,
+                t.large.window_ns,
+            ));
         }
         if t.quiet.enabled && e.quiet_period.is_some() && e.quiet_up >= t.quiet.bytes {
             let quiet = thresholds::UploadThreshold {
@@ -459,8 +474,7 @@ impl Detector {
             };
             let _ = found.push(upload(&quiet, Rule::QuietHoursUpload, e.quiet_up, 0));
         }
-        if t.first_contact.enabled && !e.first_contact_done && e.total_up >= t.first_contact.bytes
-        {
+        if t.first_contact.enabled && !e.first_contact_done && e.total_up >= t.first_contact.bytes {
             e.first_contact_done = true;
             let learnt = now.saturating_sub(device.first_seen) >= t.learning_ns;
             let why = if watched {

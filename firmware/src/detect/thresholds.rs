@@ -215,6 +215,11 @@ mod tests {
         assert!(q.period(TUESDAY + 29 * HOUR + 30 * MINUTE).is_none());
         // Wednesday night is not a quiet day here.
         assert!(q.period(TUESDAY + 46 * HOUR + 30 * MINUTE).is_none());
-        assert!(QuietHours { enabled: false, ..q }.period(TUESDAY + 23 * HOUR).is_none());
+        assert!(QuietHours {
+            enabled: false,
+            ..q
+        }
+        .period(TUESDAY + 23 * HOUR)
+        .is_none());
     }
 }

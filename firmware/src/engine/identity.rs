@@ -12,7 +12,9 @@ use crate::flow::key::{Endpoint, KeyDir};
 use crate::naming::devices::DeviceId;
 use crate::naming::{is_local_net, NameSource, Naming};
 
-use super::{FlowState, FrameCtx};
+use super::{alerts, FlowState, FrameCtx};
+use crate::detect::{Detector, Findings};
+use crate::event::Sink;
 
 fn reverse(dir: KeyDir) -> KeyDir {
     match dir {
@@ -22,6 +24,7 @@ fn reverse(dir: KeyDir) -> KeyDir {
 }
 
 /// Handles the first frame a flow carries in direction `dir` (from `src` to `dst`).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn first_frame(
     st: &mut FlowState,
     dir: KeyDir,
@@ -29,11 +32,19 @@ pub(super) fn first_frame(
     dst: Endpoint,
     ctx: FrameCtx,
     naming: &mut Naming,
+    detector: &mut Detector,
+    sink: &mut dyn Sink,
 ) {
     let seen = ctx
         .macs
         .0
         .and_then(|mac| naming.observe(mac, src.addr, ctx.meta.ts, ctx.now));
+    if let Some(o) = seen.filter(|o| o.new) {
+        let dev = alerts::device_ctx(naming, o.id);
+        let mut found = Findings::new();
+        detector.new_device(dev, ctx.now, &mut found);
+        alerts::device_findings(&found, dev, ctx.meta, naming, sink);
+    }
     if st.device.is_some() {
         return;
     }

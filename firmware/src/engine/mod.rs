@@ -5,6 +5,7 @@
 //! HTTP, TLS, QUIC). Everything it needs is allocated in `Engine::new`; `poll` allocates nothing.
 //! Time comes from the frame's timestamp only.
 
+mod alerts;
 mod clock;
 mod counters;
 mod datagram;
@@ -14,10 +15,14 @@ mod stream;
 pub use clock::Clock;
 pub use counters::{Counters, Skip};
 
-use crate::capture::{Frame, Timestamp};
-use crate::event::{FlowRecord, Meta, Sink};
 use core::net::IpAddr;
 
+use crate::capture::{Frame, Timestamp};
+use crate::detect::policy::{Locate, NoGeo, NoPolicy, Policy};
+use crate::detect::stats::StatsRef;
+use crate::detect::thresholds::Thresholds;
+use crate::detect::{DetectConfig, Detector};
+use crate::event::{FlowRecord, Meta, Sink};
 use crate::flow::defrag::{Defragmenter, FragmentKey};
 use crate::flow::key::{Addr, Endpoint, FlowKey, KeyDir, PROTO_TCP, PROTO_UDP};
 use crate::flow::reasm::BufPool;
@@ -51,6 +56,10 @@ pub struct EngineConfig {
     pub hash_seed: u64,
     /// Sizes of the name, DNS-answer and device tables.
     pub naming: NamingConfig,
+    /// Sizes of the detector's tables.
+    pub detect: DetectConfig,
+    /// Detection thresholds.
+    pub thresholds: Thresholds,
 }
 
 impl Default for EngineConfig {
@@ -64,6 +73,8 @@ impl Default for EngineConfig {
             defrag_slots: 64,
             hash_seed: 0x7e11_7a1e_5eed_0001,
             naming: NamingConfig::default(),
+            detect: DetectConfig::default(),
+            thresholds: Thresholds::default(),
         }
     }
 }
@@ -86,6 +97,11 @@ pub(crate) struct FlowState {
     name_from: NameSource,
     /// The device end of the flow and the direction its frames go (the upload direction).
     device: Option<(DeviceId, KeyDir)>,
+    /// Detection: the flow's destination statistics, the name source they were bound under,
+    /// and whether the flow's start was checked.
+    stats: Option<StatsRef>,
+    stats_from: NameSource,
+    detect_started: bool,
 }
 
 impl FlowState {
@@ -138,6 +154,7 @@ pub struct Engine {
 struct Core {
     flows: FlowTable<FlowState>,
     naming: Naming,
+    detector: Detector,
     pool: BufPool,
     scratch: Scratch,
     counters: Counters,
@@ -166,8 +183,22 @@ struct Transport<'a> {
 }
 
 impl Engine {
-    /// Allocates every table and buffer for `config`.
+    /// Allocates every table and buffer for `config`, with no rules beyond the default
+    /// thresholds and no geo/ASN data.
     pub fn new(config: EngineConfig) -> Self {
+        Self::with_policy(config, Box::new(NoPolicy), Box::new(NoGeo))
+    }
+
+    /// Like `new`, with the rules (`policy`) and the geo/ASN data (`geo`) detection consults.
+    pub fn with_policy(
+        config: EngineConfig,
+        policy: Box<dyn Policy + Send>,
+        geo: Box<dyn Locate + Send>,
+    ) -> Self {
+        let detect = DetectConfig {
+            devices: config.naming.devices,
+            ..config.detect
+        };
         Engine {
             config,
             clock: Clock::default(),
@@ -175,6 +206,7 @@ impl Engine {
             core: Core {
                 flows: FlowTable::new(config.flow_capacity, config.hash_seed),
                 naming: Naming::new(config.naming),
+                detector: Detector::new(detect, config.thresholds, policy, geo),
                 pool: BufPool::new(config.reasm_slots, config.reasm_slot_size),
                 scratch: Scratch {
                     dns: Box::default(),
@@ -210,9 +242,20 @@ impl Engine {
             + size_of::<crate::wire::quic::QuicScratch>();
         self.core.flows.memory_bytes()
             + self.core.naming.memory_bytes()
+            + self.core.detector.memory_bytes()
             + self.core.pool.memory_bytes()
             + self.defrag.memory_bytes()
             + scratch
+    }
+
+    /// The detector (thresholds, counters, upload-in-progress state).
+    pub fn detector(&self) -> &Detector {
+        &self.core.detector
+    }
+
+    /// Virtual time now (ns since the first frame).
+    pub fn now(&self) -> u64 {
+        self.clock.now()
     }
 
     /// Names, DNS answers and devices learnt so far.
@@ -502,7 +545,16 @@ impl Core {
         }
         if st.frames[d] == 0 {
             // First frame this way: learn the sender, and find the flow's device end.
-            identity::first_frame(st, dir, src, dst, ctx, &mut self.naming);
+            identity::first_frame(
+                st,
+                dir,
+                src,
+                dst,
+                ctx,
+                &mut self.naming,
+                &mut self.detector,
+                sink,
+            );
         }
         st.last_ts = ctx.meta.ts;
         st.frames[d] += t.frames;
@@ -514,6 +566,18 @@ impl Core {
             st.macs[1 - d] = ctx.macs.1;
         }
         self.counters.flow_frames += t.frames;
+        alerts::on_frame(
+            st,
+            dir,
+            src,
+            dst,
+            t.wire_bytes,
+            ctx.meta,
+            ctx.now,
+            &mut self.naming,
+            &mut self.detector,
+            sink,
+        );
         (id, dir, src, dst)
     }
 
