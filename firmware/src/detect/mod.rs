@@ -510,3 +510,6 @@ impl Detector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
