@@ -76,6 +76,8 @@ pub struct DestStats {
     /// A red upload alert fired for this destination: further uploads keep "upload in progress".
     pub red_fired: bool,
     last_used: u64,
+    /// Stamp of this occupant of the slot (changes whenever the slot is given to another key).
+    stamp: u32,
 }
 
 impl DestStats {
@@ -105,12 +107,11 @@ impl DestStats {
     }
 }
 
-/// Index of an entry, with the key it held when handed out.
+/// Index of an entry, with the stamp of its occupant when handed out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StatsRef {
     slot: u32,
-    device: u16,
-    key: DestKey,
+    stamp: u32,
 }
 
 /// Counters of the table.
@@ -127,6 +128,7 @@ pub struct StatsCounters {
 pub struct StatsTable {
     slots: Vec<DestStats>,
     mask: usize,
+    next_stamp: u32,
     counters: StatsCounters,
 }
 
@@ -155,6 +157,7 @@ impl StatsTable {
         StatsTable {
             slots: vec![DestStats::default(); n],
             mask: n - 1,
+            next_stamp: 1,
             counters: StatsCounters::default(),
         }
     }
@@ -196,9 +199,12 @@ impl StatsTable {
                     self.counters.replaced += 1;
                 }
                 self.counters.created += 1;
+                // Stamps only need to differ from the previous occupant's; 0 is never used.
+                self.next_stamp = self.next_stamp.wrapping_add(1).max(1);
                 self.slots[victim] = DestStats {
                     device: Some(device),
                     key,
+                    stamp: self.next_stamp,
                     ..DestStats::default()
                 };
                 victim
@@ -209,15 +215,14 @@ impl StatsTable {
         e.last_used = now;
         StatsRef {
             slot: slot as u32,
-            device: device.0,
-            key,
+            stamp: e.stamp,
         }
     }
 
     /// The entry `r` refers to, unless it was replaced since.
     pub fn get_mut(&mut self, r: StatsRef, now: u64) -> Option<&mut DestStats> {
         let e = &mut self.slots[r.slot as usize];
-        (e.device == Some(DeviceId(r.device)) && e.key == r.key).then(|| {
+        (e.device.is_some() && e.stamp == r.stamp).then(|| {
             e.last_used = now;
             e
         })

@@ -68,9 +68,9 @@ pub(crate) fn on_datagram(
                 out.sink.event(out.meta, &Event::Http { src, dst, host });
             }
         }
-    } else if !st.quic.done
+    } else if !st.quic().done
         && payload.first().is_some_and(|b| b & 0x80 != 0)
-        && st.quic.client.is_none_or(|c| c == dir)
+        && st.quic().client.is_none_or(|c| c == dir)
     {
         // A long header, from the client side (or the side is not known yet).
         quic_initial(st, dir, src, dst, payload, pool, out);
@@ -164,7 +164,7 @@ fn quic_initial(
     pool: &mut BufPool,
     out: &mut Out<'_>,
 ) {
-    let q = &mut st.quic;
+    let q = st.quic();
     let mut keys = match q.version {
         Some(v) => quic::InitialKeys::derive(v, &q.first_dcid).ok(),
         None => None,
@@ -186,12 +186,12 @@ fn quic_initial(
     let outcome =
         quic::for_each_client_initial(payload, &mut out.scratch.quic, &mut keys, &mut on_crypto);
     match outcome {
-        Ok(summary) if summary.decrypted > 0 => st.quic.client = Some(dir),
+        Ok(summary) if summary.decrypted > 0 => st.quic().client = Some(dir),
         Ok(_) | Err(_) => {
-            st.quic.failures = st.quic.failures.saturating_add(1);
-            if st.quic.failures >= QUIC_ATTEMPTS {
-                st.quic.done = true;
-                st.quic.crypto.release(pool);
+            st.quic().failures = st.quic().failures.saturating_add(1);
+            if st.quic().failures >= QUIC_ATTEMPTS {
+                st.quic().done = true;
+                st.quic().crypto.release(pool);
             }
             if outcome.is_err() {
                 out.counters.skip(Skip::QuicUndecryptable);
@@ -201,12 +201,12 @@ fn quic_initial(
     }
     if gave_up {
         out.counters.skip(Skip::ReassemblyGaveUp);
-        st.quic.done = true;
-        st.quic.crypto.release(pool);
+        st.quic().done = true;
+        st.quic().crypto.release(pool);
         return;
     }
     // The CRYPTO stream is bare handshake messages: type (1), length (3), body.
-    let hs = st.quic.crypto.contiguous(pool);
+    let hs = st.quic().crypto.contiguous(pool);
     if hs.len() < 4 {
         return;
     }
@@ -231,6 +231,6 @@ fn quic_initial(
         }
         Err(_) => out.counters.skip(Skip::TlsMalformed),
     }
-    st.quic.done = true;
-    st.quic.crypto.release(pool);
+    st.quic().done = true;
+    st.quic().crypto.release(pool);
 }

@@ -68,9 +68,9 @@ impl Default for EngineConfig {
             flow_capacity: 65_536,
             tcp_idle_secs: 300,
             udp_idle_secs: 120,
-            reasm_slots: 512,
+            reasm_slots: 256,
             reasm_slot_size: 16 * 1024,
-            defrag_slots: 64,
+            defrag_slots: 32,
             hash_seed: 0x7e11_7a1e_5eed_0001,
             naming: NamingConfig::default(),
             detect: DetectConfig::default(),
@@ -90,8 +90,8 @@ pub(crate) struct FlowState {
     frames: [u64; 2],
     bytes: [u64; 2],
     macs: [Option<[u8; 6]>; 2],
-    streams: [StreamDir; 2],
-    quic: QuicFlow,
+    /// The TCP stream readers or the QUIC reader (a flow is one or the other).
+    app: App,
     /// The destination's name and how it was learnt.
     name: NameId,
     name_from: NameSource,
@@ -104,7 +104,41 @@ pub(crate) struct FlowState {
     detect_started: bool,
 }
 
+/// Application-layer reading state of a flow, by transport.
+#[derive(Debug, Default)]
+pub(crate) enum App {
+    /// Nothing read yet.
+    #[default]
+    Unset,
+    /// TCP: one stream reader per direction (by `KeyDir`).
+    Tcp([StreamDir; 2]),
+    /// UDP: the QUIC Initial reader.
+    Udp(QuicFlow),
+}
+
 impl FlowState {
+    /// The TCP stream readers (a TCP flow's app state).
+    pub(crate) fn streams(&mut self) -> &mut [StreamDir; 2] {
+        if !matches!(self.app, App::Tcp(_)) {
+            self.app = App::Tcp(Default::default());
+        }
+        match &mut self.app {
+            App::Tcp(s) => s,
+            _ => unreachable!("set just above"),
+        }
+    }
+
+    /// The QUIC reader (a UDP flow's app state).
+    pub(crate) fn quic(&mut self) -> &mut QuicFlow {
+        if !matches!(self.app, App::Udp(_)) {
+            self.app = App::Udp(QuicFlow::default());
+        }
+        match &mut self.app {
+            App::Udp(q) => q,
+            _ => unreachable!("set just above"),
+        }
+    }
+
     /// Binds `name` learnt from `from` to the flow: a better source replaces a weaker one (SNI
     /// over Host over DNS); between equals the first wins (the first request names the
     /// connection).
@@ -462,10 +496,11 @@ fn transport<'a>(
 
 /// Hands a flow's reassembly buffers back to the pool.
 fn release_buffers(st: &mut FlowState, pool: &mut BufPool) {
-    for s in &mut st.streams {
-        s.release(pool);
+    match &mut st.app {
+        App::Tcp(streams) => streams.iter_mut().for_each(|s| s.release(pool)),
+        App::Udp(quic) => quic.release(pool),
+        App::Unset => {}
     }
-    st.quic.release(pool);
 }
 
 /// Turns a flow's state into a `FlowRecord` for the sink.

@@ -79,7 +79,7 @@ pub(crate) fn on_segment(
     out: &mut Out<'_>,
 ) {
     let d = dir as usize;
-    let sd = &mut st.streams[d];
+    let sd = &mut st.streams()[d];
     if seg.syn {
         sd.isn = seg.seq.wrapping_add(1);
         sd.seen_start = true;
@@ -114,16 +114,16 @@ pub(crate) fn on_segment(
         loop {
             match read(st, d, &seg, &data[pos..], out) {
                 Progress::Advance(n) => {
-                    let sd = &mut st.streams[d];
+                    let sd = &mut st.streams()[d];
                     sd.asm.reset_to(pool, sd.asm.base() + n);
                     let avail = (data.len() - pos) as u64;
-                    if n >= avail || st.streams[d].mode == Mode::Done {
+                    if n >= avail || st.streams()[d].mode == Mode::Done {
                         return;
                     }
                     pos += n as usize;
                 }
                 Progress::NeedMore => {
-                    let sd = &mut st.streams[d];
+                    let sd = &mut st.streams()[d];
                     let at = sd.asm.base();
                     if sd.asm.insert(pool, at, &data[pos..]) == Insert::GaveUp {
                         give_up(sd, pool, out.counters);
@@ -131,7 +131,7 @@ pub(crate) fn on_segment(
                     return;
                 }
                 Progress::Stop => {
-                    st.streams[d].mode = Mode::Done;
+                    st.streams()[d].mode = Mode::Done;
                     return;
                 }
             }
@@ -139,14 +139,14 @@ pub(crate) fn on_segment(
     }
 
     // Slow path: place the bytes, then read whatever is contiguous.
-    let sd = &mut st.streams[d];
+    let sd = &mut st.streams()[d];
     match sd.asm.insert(pool, offset, data) {
         Insert::GaveUp => return give_up(sd, pool, out.counters),
         Insert::Duplicate => return,
         Insert::Stored => {}
     }
     loop {
-        let sd = &st.streams[d];
+        let sd = &st.streams()[d];
         let asm = sd.asm;
         let bytes = asm.contiguous(pool);
         if bytes.is_empty() {
@@ -155,7 +155,7 @@ pub(crate) fn on_segment(
         let have = bytes.len() as u64;
         match read(st, d, &seg, bytes, out) {
             Progress::Advance(n) => {
-                let sd = &mut st.streams[d];
+                let sd = &mut st.streams()[d];
                 if n >= have {
                     let to = sd.asm.base() + n;
                     sd.asm.reset_to(pool, to);
@@ -169,7 +169,7 @@ pub(crate) fn on_segment(
             }
             Progress::NeedMore => return,
             Progress::Stop => {
-                let sd = &mut st.streams[d];
+                let sd = &mut st.streams()[d];
                 sd.mode = Mode::Done;
                 sd.asm.release(pool);
                 return;
@@ -192,10 +192,10 @@ fn read(
     bytes: &[u8],
     out: &mut Out<'_>,
 ) -> Progress {
-    if st.streams[d].mode == Mode::Unseen {
-        st.streams[d].mode = detect(seg, bytes);
+    if st.streams()[d].mode == Mode::Unseen {
+        st.streams()[d].mode = detect(seg, bytes);
     }
-    match st.streams[d].mode {
+    match st.streams()[d].mode {
         Mode::Unseen | Mode::Done => Progress::Stop,
         Mode::Tls => read_tls(st, seg, bytes, out),
         Mode::Http => read_http(st, seg, bytes, out),

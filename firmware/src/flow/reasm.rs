@@ -35,9 +35,11 @@ pub struct BufPool {
 }
 
 impl BufPool {
-    /// Allocates `slots` buffers of `slot_size` bytes each.
+    /// Allocates `slots` buffers of `slot_size` bytes each (at most 65,535 bytes: stream
+    /// positions inside a buffer are 16-bit).
     pub fn new(slots: usize, slot_size: usize) -> Self {
         let slots = slots.min(u32::MAX as usize);
+        let slot_size = slot_size.min(u16::MAX as usize);
         BufPool {
             bytes: vec![0; slots * slot_size],
             slot_size,
@@ -120,7 +122,7 @@ pub struct Assembler {
     /// Stream offset of the buffer's first byte.
     base: u64,
     /// Held ranges, buffer-relative, sorted, non-overlapping, non-adjacent; `len` of them used.
-    ranges: [(u32, u32); MAX_RANGES],
+    ranges: [(u16, u16); MAX_RANGES],
     len: u8,
 }
 
@@ -167,7 +169,7 @@ impl Assembler {
                 None => return Insert::GaveUp,
             },
         };
-        if self.covers(rel as u32, rel_end as u32) {
+        if self.covers(rel as u16, rel_end as u16) {
             return Insert::Duplicate;
         }
         // Copy only the gaps so that bytes already held stay as first received.
@@ -188,22 +190,22 @@ impl Assembler {
                 at = at.max(next_start);
             }
         }
-        if self.add_range(rel as u32, rel_end as u32) {
+        if self.add_range(rel as u16, rel_end as u16) {
             Insert::Stored
         } else {
             Insert::GaveUp
         }
     }
 
-    fn covers(&self, start: u32, end: u32) -> bool {
+    fn covers(&self, start: u16, end: u16) -> bool {
         self.ranges[..self.len as usize]
             .iter()
             .any(|&(s, e)| s <= start && end <= e)
     }
 
-    fn add_range(&mut self, start: u32, end: u32) -> bool {
+    fn add_range(&mut self, start: u16, end: u16) -> bool {
         let mut merged = (start, end);
-        let mut out = [(0u32, 0u32); MAX_RANGES + 1];
+        let mut out = [(0u16, 0u16); MAX_RANGES + 1];
         let mut n = 0;
         let mut placed = false;
         for &(s, e) in &self.ranges[..self.len as usize] {
@@ -248,7 +250,7 @@ impl Assembler {
     /// afterwards, the buffer goes back to the pool.
     pub fn consume(&mut self, pool: &mut BufPool, n: usize) {
         let have = self.contiguous(pool).len();
-        let n = n.min(have) as u32;
+        let n = n.min(have) as u16;
         if n == 0 {
             return;
         }
