@@ -3,8 +3,8 @@
 //! Module map (DESIGN.md, "Crates and layout"): `capture` reads frames (pcap/pcapng files today),
 //! `wire` dissects them with borrowed views, `flow` keeps per-flow state and stream reassembly,
 //! `naming` knows devices and names destinations, `detect` turns uploads into findings,
-//! `engine` wires these together into `poll(frame, now) -> events`, and `replay` is the offline
-//! front end behind `telltaled replay`.
+//! `rules` loads and checks the rules file, `engine` wires these together into
+//! `poll(frame, now) -> events`, and `replay` is the offline front end behind `telltaled replay`.
 
 pub mod capture;
 pub mod detect;
@@ -13,4 +13,5 @@ pub mod event;
 pub mod flow;
 pub mod naming;
 pub mod replay;
+pub mod rules;
 pub mod wire;

@@ -228,3 +228,70 @@ fn bad_input_gets_one_clear_line_and_status_2() {
     assert!(json_lines(&out).iter().any(|e| e["kind"] == "dhcp"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn shipped_rules_watch_the_telemetry_upload_and_check_explains_bad_rules() {
+    let rules = repo().join("rules/default.toml");
+    let rules = rules.to_str().unwrap();
+    let out = telltaled(
+        &["replay", "--rules", rules, "--emit", "alerts"],
+        &[&sample()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alerts = json_lines(&out);
+    let watched = alerts
+        .iter()
+        .find(|a| a["rule"] == "watched_upload")
+        .expect("watched_upload alert");
+    assert_eq!(watched["severity"], "red");
+    assert_eq!(watched["device"], "64:09:80:4c:2e:71");
+    assert_eq!(watched["hostname"], "Redmi-Note-12");
+    assert_eq!(watched["destination"], "data.mistat.xiaomi.com");
+    assert!(watched["bytes_up"].as_u64().unwrap() >= 500_000);
+    let reasons: Vec<&str> = watched["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(reasons
+        .iter()
+        .any(|r| r.starts_with("on watchlist xiaomi_telemetry (telemetry)")));
+    // Nothing else of the phone's browsing is watched or abnormal.
+    assert!(
+        alerts
+            .iter()
+            .all(|a| a["destination"] == "data.mistat.xiaomi.com"),
+        "{alerts:?}"
+    );
+
+    let check = telltaled(&["check", "--rules", rules], &[]);
+    assert!(check.status.success());
+    assert!(String::from_utf8_lossy(&check.stdout).contains("xiaomi_telemetry"));
+
+    let dir = std::env::temp_dir().join(format!("telltale-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "hold_back = \"4h\"\n[thresholds.abnormal_upload]\nbytes = \"5 MB\"\n",
+    )
+    .unwrap();
+    let check = telltaled(&["check", "--rules", bad.to_str().unwrap()], &[]);
+    assert!(!check.status.success());
+    let err = String::from_utf8(check.stderr).unwrap();
+    assert!(
+        err.trim_end().ends_with(
+            "bad.toml:3: thresholds.abnormal_upload.bytes: \"5 MB\" is not a size (use e.g. 5MB or 5000000)"
+        ),
+        "{err}"
+    );
+    // A rejected rules file stops a replay before it starts.
+    let out = telltaled(&["replay", "--rules", bad.to_str().unwrap()], &[&sample()]);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,17 +1,18 @@
 //! `telltaled`: the on-box daemon. Today: `replay`, offline analysis of capture files through
-//! the same engine the box runs (DESIGN.md, "Interfaces that others depend on").
+//! the same engine the box runs, and `check`, the rules file checker (DESIGN.md, "Interfaces
+//! that others depend on").
 
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use telltale_firmware::engine::{Engine, EngineConfig};
-use telltale_firmware::replay::json::{Emit, JsonSink};
-use telltale_firmware::replay::replay_file;
-use telltale_firmware::replay::report::{self, ReportSink};
+use telltale_firmware::engine::EngineConfig;
+use telltale_firmware::replay::json::Emit;
+use telltale_firmware::replay::run::ReplayOptions;
+use telltale_firmware::{replay, rules};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,8 +29,9 @@ struct Cli {
 enum Command {
     /// Analyse pcap/pcapng files offline: devices, the names they revealed, flows.
     ///
-    /// Without --emit, prints a per-file report (as JSON with --json). With --emit, writes one
-    /// JSON object per line to stdout: events (dns, sni, http, dhcp, mdns) and/or flows.
+    /// Without --emit, prints a per-file report (as JSON with --json): devices, their
+    /// destinations and alerts. With --emit, writes one JSON object per line to stdout: events
+    /// (dns, sni, http, dhcp, mdns), flows and/or alerts.
     Replay {
         /// Capture files (pcap or pcapng; Ethernet, Linux cooked, raw IP or loopback).
         #[arg(required = true)]
@@ -43,6 +45,17 @@ enum Command {
         /// Concurrent flows the engine can hold.
         #[arg(long, default_value_t = EngineConfig::default().flow_capacity)]
         flows: usize,
+        /// Rules file (TOML): watchlists, thresholds, quiet hours, allowlist. Without it, the
+        /// built-in default thresholds apply and nothing is watched.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// Check a rules file: load it with its imports and say what it holds, or say which line is
+    /// wrong and why.
+    Check {
+        /// The rules file.
+        #[arg(long, default_value = "/etc/telltale/rules.toml")]
+        rules: PathBuf,
     },
 }
 
@@ -76,86 +89,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
             emit,
             json,
             flows,
-        } => replay(&files, &emit, json, flows),
+            rules,
+        } => {
+            let opts = ReplayOptions {
+                files,
+                emit: Emit {
+                    events: emit.contains(&EmitKind::Events),
+                    flows: emit.contains(&EmitKind::Flows),
+                    alerts: emit.contains(&EmitKind::Alerts),
+                },
+                emit_given: !emit.is_empty(),
+                json,
+                flows,
+                rules,
+            };
+            let ok = replay::run::run(&opts, &mut io::stdout().lock(), &mut io::stderr().lock())?;
+            Ok(exit(ok))
+        }
+        Command::Check { rules } => {
+            let summary = rules::check(&rules)?;
+            print!("{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-fn replay(files: &[PathBuf], emit: &[EmitKind], json: bool, flows: usize) -> Result<ExitCode> {
-    let mut engine = Engine::new(EngineConfig {
-        flow_capacity: flows,
-        ..EngineConfig::default()
-    });
-    let mut failed = false;
-    if !emit.is_empty() {
-        let want = Emit {
-            events: emit.contains(&EmitKind::Events),
-            flows: emit.contains(&EmitKind::Flows),
-            alerts: emit.contains(&EmitKind::Alerts),
-        };
-        let stdout = io::stdout().lock();
-        let mut sink = JsonSink::new(BufWriter::with_capacity(1 << 16, stdout), want);
-        for path in files {
-            sink.set_file(&path.display().to_string());
-            match replay_file(path, &mut engine, &mut sink, true) {
-                Ok(outcome) => {
-                    if let Some(e) = outcome.stopped_by {
-                        eprintln!("telltaled: {e} (after {} frames)", outcome.frames);
-                        failed = true;
-                    }
-                }
-                Err(e) => {
-                    eprintln!("telltaled: {e}");
-                    failed = true;
-                }
-            }
-        }
-        if let Err(e) = sink.finish() {
-            if e.kind() != io::ErrorKind::BrokenPipe {
-                return Err(e.into());
-            }
-        }
-    } else {
-        let mut reports = Vec::new();
-        for path in files {
-            let mut sink = ReportSink::default();
-            match replay_file(path, &mut engine, &mut sink, true) {
-                Ok(outcome) => {
-                    let mut r = sink.finish(engine.naming());
-                    r.file = path.display().to_string();
-                    r.format = outcome.format;
-                    r.frames = outcome.frames;
-                    r.bytes = outcome.bytes;
-                    r.skipped = outcome
-                        .counters
-                        .nonzero()
-                        .map(|(why, n)| (why.name().to_string(), n))
-                        .collect();
-                    if let Some(e) = outcome.stopped_by {
-                        r.stopped_by = Some(e.to_string());
-                        failed = true;
-                    }
-                    reports.push(r);
-                }
-                Err(e) => {
-                    eprintln!("telltaled: {e}");
-                    failed = true;
-                }
-            }
-        }
-        let mut out = io::stdout().lock();
-        if json {
-            serde_json::to_writer_pretty(&mut out, &reports)?;
-            writeln!(out)?;
-        } else {
-            for r in &reports {
-                write!(out, "{}", report::render(r))?;
-                writeln!(out)?;
-            }
-        }
-    }
-    Ok(if failed {
-        ExitCode::from(2)
-    } else {
+fn exit(ok: bool) -> ExitCode {
+    if ok {
         ExitCode::SUCCESS
-    })
+    } else {
+        ExitCode::from(2)
+    }
 }

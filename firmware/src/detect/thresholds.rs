@@ -1,8 +1,9 @@
 //! The signals of DESIGN.md's detection table and their thresholds, with the defaults. The rules
 //! file overrides any of them; detection reads only this struct.
 
-/// How bad an alert is: red lights the red LED, amber the amber one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// How bad an alert is: red lights the red LED (a suspicious upload), amber the amber one
+/// (something new or unusual).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     /// Something new or unusual.
     Amber,
@@ -11,12 +12,18 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// The JSON spelling.
+    /// The name used in the rules file and in alerts.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Amber => "amber",
             Severity::Red => "red",
         }
+    }
+}
+
+impl core::fmt::Display for Severity {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod report;
+pub mod run;
 
 use std::io::IsTerminal;
 use std::path::Path;
