@@ -170,6 +170,12 @@ pub struct FlowRecord<'a> {
     pub name: Option<&'a [u8]>,
     /// How the name was learnt.
     pub name_from: NameSource,
+    /// Country of the remote end (the end that is not the device).
+    pub country: Option<[u8; 2]>,
+    /// AS number of the remote end.
+    pub asn: Option<u32>,
+    /// The AS's organisation (names the destination when nothing else does).
+    pub org: Option<&'a str>,
     /// The device end: its MAC, and whether it is side A.
     pub device: Option<([u8; 6], bool)>,
     /// Why the flow ended.

@@ -11,6 +11,7 @@ pub mod detect;
 pub mod engine;
 pub mod event;
 pub mod flow;
+pub mod geo;
 pub mod naming;
 pub mod replay;
 pub mod rules;

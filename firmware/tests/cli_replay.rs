@@ -19,6 +19,7 @@ fn sample() -> PathBuf {
 
 fn telltaled(args: &[&str], files: &[&Path]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_telltaled"))
+        .env("TELLTALE_DATA", repo().join("data"))
         .args(args)
         .args(files)
         .output()

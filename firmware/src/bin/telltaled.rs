@@ -76,7 +76,18 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("telltaled: {e:#}");
+            // A closed pipe (`| head`) is the reader's choice, not an error worth a message.
+            let broken_pipe = e.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+                    || matches!(
+                        c.downcast_ref::<replay::run::ReplayError>(),
+                        Some(replay::run::ReplayError::Output(io)) if io.kind() == io::ErrorKind::BrokenPipe
+                    )
+            });
+            if !broken_pipe {
+                eprintln!("telltaled: {e:#}");
+            }
             ExitCode::FAILURE
         }
     }

@@ -292,6 +292,11 @@ impl Engine {
         self.clock.now()
     }
 
+    /// Gives the engine the IEEE MAC-vendor table.
+    pub fn set_oui(&mut self, oui: crate::naming::oui::OuiDb) {
+        self.core.naming.oui = Some(oui);
+    }
+
     /// Names, DNS answers and devices learnt so far.
     pub fn naming(&self) -> &Naming {
         &self.core.naming
@@ -364,11 +369,12 @@ impl Engine {
             flows,
             pool,
             naming,
+            detector,
             ..
         } = &mut self.core;
         let mut on_end = |key: &FlowKey, st: &mut FlowState, why: EndReason| {
             release_buffers(st, pool);
-            report_flow(key, st, why, naming, sink);
+            report_flow(key, st, why, naming, detector, sink);
         };
         flows.flush(&mut on_end);
     }
@@ -380,10 +386,10 @@ impl Core {
             config.tcp_idle_secs * 1_000_000_000,
             config.udp_idle_secs * 1_000_000_000,
         ];
-        let (pool, naming) = (&mut self.pool, &self.naming);
+        let (pool, naming, detector) = (&mut self.pool, &self.naming, &self.detector);
         let mut on_end = |key: &FlowKey, st: &mut FlowState, why: EndReason| {
             release_buffers(st, pool);
-            report_flow(key, st, why, naming, sink);
+            report_flow(key, st, why, naming, detector, sink);
         };
         self.flows.expire(now, timeouts, &mut on_end);
     }
@@ -509,6 +515,7 @@ fn report_flow(
     st: &FlowState,
     why: EndReason,
     naming: &Naming,
+    detector: &Detector,
     sink: &mut dyn Sink,
 ) {
     let (a, b, ab, ba) = if st.a_is_lo {
@@ -516,6 +523,13 @@ fn report_flow(
     } else {
         (key.hi, key.lo, 1, 0)
     };
+    // The remote end: the one that is not the device (side B when the device is unknown).
+    let remote = match st.device {
+        Some((_, up)) if (up == KeyDir::LoToHi) == st.a_is_lo => b,
+        Some(_) => a,
+        None => b,
+    };
+    let place = detector.locate(remote.addr.ip());
     sink.flow_end(&FlowRecord {
         proto: key.proto,
         a,
@@ -530,6 +544,9 @@ fn report_flow(
         last_ts: st.last_ts,
         name: naming.names.get(st.name),
         name_from: st.name_from,
+        country: place.country,
+        asn: place.asn,
+        org: place.org,
         device: st.device.map(|(id, dir)| {
             let a_dir = if st.a_is_lo {
                 KeyDir::LoToHi
@@ -566,10 +583,10 @@ impl Core {
         } else {
             FlowClass::Datagram
         };
-        let (pool, naming) = (&mut self.pool, &self.naming);
+        let (pool, naming, detector) = (&mut self.pool, &self.naming, &self.detector);
         let mut on_end = |k: &FlowKey, st: &mut FlowState, why: EndReason| {
             release_buffers(st, pool);
-            report_flow(k, st, why, naming, sink);
+            report_flow(k, st, why, naming, detector, sink);
         };
         let (id, created) = self.flows.get_or_insert(&key, class, ctx.now, &mut on_end);
         let st = self.flows.value_mut(id);

@@ -1,11 +1,13 @@
 //! Naming: what the engine knows about the two ends of a flow. Names are interned once
-//! (`names`), DNS answers map addresses back to the name the device asked for (`dns_cache`), and
-//! devices are known by their MAC with what they told about themselves (`devices`). `Naming`
-//! holds the three and applies the rules that tie them together.
+//! (`names`), DNS answers map addresses back to the name the device asked for (`dns_cache`),
+//! devices are known by their MAC with what they told about themselves (`devices`), and their
+//! vendor comes from the IEEE registry (`oui`). `Naming` holds the tables and applies the rules
+//! that tie them together.
 
 pub mod devices;
 pub mod dns_cache;
 pub mod names;
+pub mod oui;
 
 use core::net::IpAddr;
 
@@ -101,6 +103,8 @@ pub struct Naming {
     pub dns: DnsCache,
     /// Devices by MAC.
     pub devices: Devices,
+    /// MAC vendors, when the table was loaded.
+    pub oui: Option<oui::OuiDb>,
 }
 
 impl Naming {
@@ -110,6 +114,7 @@ impl Naming {
             names: NameTable::new(config.name_bytes),
             dns: DnsCache::new(config.dns_entries, config.dns_max_age_secs * 1_000_000_000),
             devices: Devices::new(config.devices),
+            oui: None,
         }
     }
 
@@ -194,6 +199,12 @@ impl Naming {
                 self.devices.add_mdns(id, name);
             }
         }
+    }
+
+    /// The vendor of `mac` from the IEEE registry, if the table is loaded and knows it
+    /// (randomised addresses have none by design).
+    pub fn vendor(&self, mac: [u8; 6]) -> Option<&str> {
+        self.oui.as_ref().and_then(|db| db.vendor(mac))
     }
 
     /// The name `addr` was asked for, if a DNS answer said so recently.

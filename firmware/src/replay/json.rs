@@ -380,8 +380,15 @@ impl<W: Write> Sink for JsonSink<W> {
         }
         opt_str(l, "name", f.name);
         l.str("name_from", f.name_from.as_str().as_bytes());
-        l.null("country");
-        l.null("asn");
+        match f.country {
+            Some(c) => l.str("country", &c),
+            None => l.null("country"),
+        }
+        match f.asn {
+            Some(n) => l.u64("asn", u64::from(n)),
+            None => l.null("asn"),
+        }
+        opt_str(l, "org", f.org.map(str::as_bytes));
         l.ts("last_ts", f.last_ts);
         self.write_line();
     }

@@ -26,6 +26,8 @@ pub struct DeviceReport {
     pub mac: String,
     /// True when the address is locally administered (randomised by the phone).
     pub randomised_mac: bool,
+    /// The MAC's vendor from the IEEE registry (none for a randomised address).
+    pub vendor: Option<String>,
     /// Addresses this MAC sent from.
     pub addresses: BTreeSet<String>,
     /// DHCP hostnames (option 12).
@@ -74,6 +76,10 @@ pub struct DestinationReport {
     pub name: String,
     /// How the name was learnt (sni, http, dns, none).
     pub named_by: &'static str,
+    /// Its country.
+    pub country: Option<String>,
+    /// Its AS number.
+    pub asn: Option<u32>,
     /// Bytes uploaded to it.
     pub bytes_up: u64,
     /// Bytes downloaded from it.
@@ -186,6 +192,7 @@ impl ReportSink {
                 .or_default();
             entry.mac = mac_text(d.mac).to_string();
             entry.randomised_mac = d.randomised_mac();
+            entry.vendor = naming.vendor(d.mac).map(str::to_string);
             entry
                 .addresses
                 .extend(d.addresses().iter().map(|a| a.to_string()));
@@ -270,12 +277,19 @@ impl Sink for ReportSink {
             if is_local_net(remote.addr) {
                 dev.bytes_local += up + down;
             } else {
-                let dest = f.name.map(text).unwrap_or_else(|| remote.addr.to_string());
+                // A destination is its name, else its AS's organisation, else its address.
+                let (dest, named_by) = match (f.name, f.org) {
+                    (Some(n), _) => (text(n), f.name_from.as_str()),
+                    (None, Some(org)) => (org.to_string(), "asn"),
+                    (None, None) => (remote.addr.to_string(), "none"),
+                };
                 dev.bytes_sent += up;
                 dev.bytes_received += down;
                 let d = dev.by_destination.entry(dest.clone()).or_default();
                 d.name = dest;
-                d.named_by = f.name_from.as_str();
+                d.named_by = named_by;
+                d.country = f.country.map(|c| text(&c));
+                d.asn = f.asn;
                 d.bytes_up += up;
                 d.bytes_down += down;
                 d.flows += 1;
@@ -327,6 +341,9 @@ pub fn render(r: &FileReport) -> String {
         if d.randomised_mac {
             let _ = write!(o, " (randomised)");
         }
+        if let Some(v) = &d.vendor {
+            let _ = write!(o, " {v}");
+        }
         if !d.addresses.is_empty() {
             let list: Vec<&str> = d.addresses.iter().map(String::as_str).collect();
             let _ = write!(o, "  {}", list.join(", "));
@@ -348,10 +365,18 @@ pub fn render(r: &FileReport) -> String {
             let _ = writeln!(o, "      mDNS          {m}");
         }
         for dest in d.destinations.iter().take(TOP_DESTINATIONS) {
+            let mut place = String::new();
+            if let Some(c) = &dest.country {
+                place.push_str(c);
+            }
+            if let Some(a) = dest.asn {
+                let _ = write!(place, " AS{a}");
+            }
             let _ = writeln!(
                 o,
-                "      -> {:<44} up {:>9} down {:>9}  {} flow(s), named by {}",
+                "      -> {:<40} {:<10} up {:>9} down {:>9}  {} flow(s), named by {}",
                 dest.name,
+                place.trim(),
                 human(dest.bytes_up),
                 human(dest.bytes_down),
                 dest.flows,

@@ -6,8 +6,11 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::detect::policy::NoGeo;
+use crate::detect::policy::{Locate, NoGeo};
 use crate::engine::{Engine, EngineConfig};
+use crate::geo::locate::find_table;
+use crate::geo::GeoDb;
+use crate::naming::oui::OuiDb;
 use crate::rules::{Rules, RulesError};
 
 use super::json::{Emit, JsonSink};
@@ -45,8 +48,9 @@ pub enum ReplayError {
     Json(#[from] serde_json::Error),
 }
 
-/// Builds the engine for `opts`.
-fn engine(opts: &ReplayOptions) -> Result<Engine, ReplayError> {
+/// Builds the engine for `opts`: the rules, and the geo/ASN and MAC-vendor tables when they
+/// can be found (a missing table is a one-line warning on `err`; everything else still works).
+fn engine(opts: &ReplayOptions, err: &mut dyn Write) -> Result<Engine, ReplayError> {
     let rules = match &opts.rules {
         Some(path) => Rules::load(path)?,
         None => Rules::default(),
@@ -56,11 +60,19 @@ fn engine(opts: &ReplayOptions) -> Result<Engine, ReplayError> {
         thresholds: rules.detect_thresholds(0),
         ..EngineConfig::default()
     };
-    Ok(Engine::with_policy(
-        config,
-        Box::new(rules),
-        Box::new(NoGeo),
-    ))
+    let geo: Box<dyn Locate + Send> = match GeoDb::open(find_table("geo.ttdb")) {
+        Ok(db) => Box::new(db),
+        Err(e) => {
+            writeln!(err, "{}", GeoDb::missing_warning(&e))?;
+            Box::new(NoGeo)
+        }
+    };
+    let mut engine = Engine::with_policy(config, Box::new(rules), geo);
+    match OuiDb::open(find_table("oui.ttdb")) {
+        Ok(db) => engine.set_oui(db),
+        Err(e) => writeln!(err, "{}", OuiDb::missing_warning(&e))?,
+    }
+    Ok(engine)
 }
 
 /// Runs the replay, writing to `out` and one line per problem to `err`. Returns true when every
@@ -70,7 +82,7 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<bool, ReplayError> {
-    let mut engine = engine(opts)?;
+    let mut engine = engine(opts, err)?;
     let mut ok = true;
     if opts.emit_given {
         let mut sink = JsonSink::new(BufWriter::with_capacity(1 << 16, &mut *out), opts.emit);

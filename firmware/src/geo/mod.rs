@@ -1,0 +1,310 @@
+//! Country and ASN/organisation of a remote address, from a compiled table loaded at start.
+//!
+//! The box names every destination with its country and AS (DESIGN.md, "Naming"). The data is
+//! the `@ip-location-db` CSVs (licences and versions in `docs/data-attributions.md`), compiled by
+//! `telltale-tables geo` ([`compile`]) into one `geo.ttdb` file that [`GeoDb::open`] reads once
+//! into memory. [`GeoDb::lookup`] is two binary searches and allocates nothing.
+//!
+//! # `geo.ttdb`, format version 1
+//!
+//! The container (magic `b"TTGEODB\n"`, version, count slots, payload length, CRC-32, counts) is
+//! described in [`format`]. The seven counts ([`count`]) are, in order: country codes,
+//! organisation names, ASNs, IPv4 country ranges, IPv6 country ranges, IPv4 ASN ranges, IPv6
+//! ASN ranges. The payload holds, in order:
+//!
+//! 1. country codes: `countries` x 2 ASCII bytes `A`-`Z`;
+//! 2. organisation names: a string table;
+//! 3. the ASN table: `asns` x (`asn_delta` varint, `org` varint), ASNs strictly increasing from
+//!    0, `org` 0 for "no name" else name index + 1;
+//! 4. four range tables (see [`format`]): IPv4 country (u32 address keys), IPv6 country (u64
+//!    /64-prefix keys), IPv4 ASN, IPv6 ASN. Country values point into the country codes, ASN
+//!    values into the ASN table.
+//!
+//! IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) are looked up as IPv4.
+
+pub mod compile;
+pub mod crc32;
+pub mod csv;
+pub mod format;
+pub mod locate;
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use format::{open_container, RangeTable, Reader, StringTable};
+
+/// Magic of a compiled geo table.
+pub const GEO_MAGIC: &[u8; 8] = b"TTGEODB\n";
+
+/// Where the box looks for the geo table unless configured otherwise.
+pub const DEFAULT_GEO_PATH: &str = "/usr/share/telltale/geo.ttdb";
+
+/// Indices of the header counts of `geo.ttdb`.
+pub mod count {
+    /// Country codes.
+    pub const COUNTRIES: usize = 0;
+    /// Organisation names.
+    pub const ORGS: usize = 1;
+    /// ASNs in the ASN table.
+    pub const ASNS: usize = 2;
+    /// IPv4 country range entries.
+    pub const V4_COUNTRY: usize = 3;
+    /// IPv6 country range entries.
+    pub const V6_COUNTRY: usize = 4;
+    /// IPv4 ASN range entries.
+    pub const V4_ASN: usize = 5;
+    /// IPv6 ASN range entries.
+    pub const V6_ASN: usize = 6;
+    /// Number of count slots.
+    pub const SLOTS: usize = 7;
+}
+
+/// Why a table file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum GeoError {
+    /// Reading the file failed (missing, unreadable).
+    #[error("{path}: {error}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error (in the message, not a separate cause, so it prints once).
+        error: std::io::Error,
+    },
+    /// A problem with the content, with the file it was found in.
+    #[error("{path}: {problem}")]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// The content problem.
+        problem: Box<GeoError>,
+    },
+    /// Not a table of the expected kind.
+    #[error("not a telltale table of this kind (bad magic)")]
+    BadMagic,
+    /// A format version this code does not read.
+    #[error("table format version {0} is not supported (this build reads version 1)")]
+    Version(u16),
+    /// The file ends inside `what`.
+    #[error("truncated: file ends inside the {what} ({have} bytes)")]
+    Truncated {
+        /// The part that is cut short.
+        what: &'static str,
+        /// Bytes available in the part being read.
+        have: usize,
+    },
+    /// The payload does not match its checksum.
+    #[error("checksum mismatch: the table is corrupt")]
+    Checksum,
+    /// A field holds a value the format does not allow.
+    #[error("malformed table: {0}")]
+    Malformed(&'static str),
+}
+
+impl GeoError {
+    /// True when the file simply is not there (the caller warns and carries on without it).
+    pub fn is_missing(&self) -> bool {
+        matches!(self, GeoError::Io { error, .. } if error.kind() == std::io::ErrorKind::NotFound)
+    }
+
+    fn in_file(self, path: &Path) -> GeoError {
+        GeoError::InFile {
+            path: path.to_path_buf(),
+            problem: Box::new(self),
+        }
+    }
+}
+
+/// Reads a whole table file, mapping failures to [`GeoError`]s that name the path.
+pub(crate) fn read_table_file(path: &Path) -> Result<Vec<u8>, GeoError> {
+    std::fs::read(path).map_err(|error| GeoError::Io {
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
+/// What the table knows about one address. Borrowed from the [`GeoDb`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GeoInfo<'a> {
+    /// ISO 3166-1 alpha-2 country code, ASCII uppercase.
+    pub country: Option<[u8; 2]>,
+    /// Autonomous system number.
+    pub asn: Option<u32>,
+    /// The AS's organisation name.
+    pub org: Option<&'a str>,
+}
+
+impl GeoInfo<'_> {
+    /// The country code as text.
+    pub fn country_str(&self) -> Option<&str> {
+        self.country
+            .as_ref()
+            .and_then(|c| core::str::from_utf8(c).ok())
+    }
+}
+
+/// Sizes of a loaded table, for the tool and the start-up log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GeoSizes {
+    /// Country codes.
+    pub countries: usize,
+    /// ASNs.
+    pub asns: usize,
+    /// Organisation names.
+    pub orgs: usize,
+    /// Range entries: IPv4 country, IPv6 country, IPv4 ASN, IPv6 ASN.
+    pub ranges: [usize; 4],
+    /// Bytes held in memory by the decoded tables.
+    pub memory_bytes: usize,
+}
+
+/// The compiled country and ASN table, in memory.
+#[derive(Debug)]
+pub struct GeoDb {
+    countries: Vec<[u8; 2]>,
+    orgs: StringTable,
+    /// Sorted ASNs; `asn_org[i]` is 0 or the org index + 1 of `asns[i]`.
+    asns: Vec<u32>,
+    asn_org: Vec<u32>,
+    v4_country: RangeTable<u32>,
+    v6_country: RangeTable<u64>,
+    v4_asn: RangeTable<u32>,
+    v6_asn: RangeTable<u64>,
+}
+
+impl GeoDb {
+    /// Reads and validates the table at `path`. Every error names the path and the problem.
+    pub fn open(path: impl AsRef<Path>) -> Result<GeoDb, GeoError> {
+        let path = path.as_ref();
+        let bytes = read_table_file(path)?;
+        Self::from_bytes(&bytes).map_err(|e| e.in_file(path))
+    }
+
+    /// The one-line warning to print when the table is missing or unusable; the caller then
+    /// carries on without country and ASN names.
+    pub fn missing_warning(error: &GeoError) -> String {
+        format!("warning: geo table unavailable, destinations get no country/ASN: {error}")
+    }
+
+    /// Decodes and validates a table held in memory.
+    pub fn from_bytes(bytes: &[u8]) -> Result<GeoDb, GeoError> {
+        let container = open_container(bytes, GEO_MAGIC, count::SLOTS)?;
+        let counts = &container.counts;
+        let mut reader = Reader::new(container.payload);
+
+        let country_count = counts[count::COUNTRIES];
+        let raw = reader.bytes(2 * country_count as usize, "country codes")?;
+        let mut countries = Vec::with_capacity(country_count as usize);
+        for pair in raw.chunks_exact(2) {
+            if !pair.iter().all(u8::is_ascii_uppercase) {
+                return Err(GeoError::Malformed("country code not A-Z"));
+            }
+            countries.push([pair[0], pair[1]]);
+        }
+
+        let orgs = StringTable::decode(&mut reader, counts[count::ORGS])?;
+        let asn_count = counts[count::ASNS];
+        let capacity = (asn_count as usize).min(reader.remaining() / 2);
+        let mut asns = Vec::with_capacity(capacity);
+        let mut asn_org = Vec::with_capacity(capacity);
+        let mut asn = 0u32;
+        for i in 0..asn_count {
+            let delta = reader.varint_u32("ASN table")?;
+            if i > 0 && delta == 0 {
+                return Err(GeoError::Malformed("ASNs not increasing"));
+            }
+            asn = asn
+                .checked_add(delta)
+                .ok_or(GeoError::Malformed("ASN overflow"))?;
+            let org = reader.varint_u32("ASN table")?;
+            if org as usize > orgs.len() {
+                return Err(GeoError::Malformed("ASN organisation out of bounds"));
+            }
+            asns.push(asn);
+            asn_org.push(org);
+        }
+
+        let v4_country = RangeTable::decode(
+            &mut reader,
+            counts[count::V4_COUNTRY],
+            country_count,
+            "IPv4 countries",
+        )?;
+        let v6_country = RangeTable::decode(
+            &mut reader,
+            counts[count::V6_COUNTRY],
+            country_count,
+            "IPv6 countries",
+        )?;
+        let v4_asn =
+            RangeTable::decode(&mut reader, counts[count::V4_ASN], asn_count, "IPv4 ASNs")?;
+        let v6_asn =
+            RangeTable::decode(&mut reader, counts[count::V6_ASN], asn_count, "IPv6 ASNs")?;
+        reader.finish()?;
+        Ok(GeoDb {
+            countries,
+            orgs,
+            asns,
+            asn_org,
+            v4_country,
+            v6_country,
+            v4_asn,
+            v6_asn,
+        })
+    }
+
+    /// Country, ASN and organisation of `ip`; all `None` for addresses the data does not cover
+    /// (private ranges, unallocated space). Binary search; no allocation.
+    pub fn lookup(&self, ip: IpAddr) -> GeoInfo<'_> {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let (country, asn_index) = match ip {
+            IpAddr::V4(a) => {
+                let key = u32::from(a);
+                (self.v4_country.find(key), self.v4_asn.find(key))
+            }
+            IpAddr::V6(a) => {
+                let key = (u128::from(a) >> 64) as u64;
+                (self.v6_country.find(key), self.v6_asn.find(key))
+            }
+        };
+        let asn = asn_index.and_then(|i| self.asns.get(i).copied());
+        let org = asn_index
+            .and_then(|i| self.asn_org.get(i))
+            .and_then(|&o| (o as usize).checked_sub(1))
+            .and_then(|o| self.orgs.get(o));
+        GeoInfo {
+            country: country.and_then(|i| self.countries.get(i).copied()),
+            asn,
+            org,
+        }
+    }
+
+    /// Entry counts and memory held.
+    pub fn sizes(&self) -> GeoSizes {
+        let ranges = [
+            self.v4_country.len(),
+            self.v6_country.len(),
+            self.v4_asn.len(),
+            self.v6_asn.len(),
+        ];
+        let memory_bytes = self.countries.len() * 2
+            + self.orgs.memory_bytes()
+            + 8 * self.asns.len()
+            + self.v4_country.memory_bytes()
+            + self.v6_country.memory_bytes()
+            + self.v4_asn.memory_bytes()
+            + self.v6_asn.memory_bytes();
+        GeoSizes {
+            countries: self.countries.len(),
+            asns: self.asns.len(),
+            orgs: self.orgs.len(),
+            ranges,
+            memory_bytes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
