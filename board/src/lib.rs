@@ -29,6 +29,7 @@ pub use backend::{open_leds, LedBackend, UnknownLedBackend};
 pub use button::{acknowledge_on_press, Button, ButtonError, Debouncer, PressHandler, SimButton};
 pub use clock::{Clock, MockClock, SystemClock};
 pub use driver::{run_indicator, Inputs, Next, ScriptedInputs};
+pub use embassy_time::{Duration, Instant};
 #[cfg(feature = "gpio")]
 pub use gpio::{GpioButton, GpioLeds};
 pub use indicator::{

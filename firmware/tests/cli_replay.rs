@@ -296,3 +296,46 @@ fn shipped_rules_watch_the_telemetry_upload_and_check_explains_bad_rules() {
     assert!(!out.status.success() && out.stdout.is_empty());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn simulated_leds_go_from_watching_to_latched_alert() {
+    let rules = repo().join("rules/default.toml");
+    let out = telltaled(
+        &[
+            "replay",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--leds",
+            "sim",
+            "--emit",
+            "alerts",
+        ],
+        &[&sample()],
+    );
+    assert!(out.status.success());
+    let lines = json_lines(&out);
+    let states: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["kind"] == "led")
+        .map(|l| l["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            "watching",
+            "notice",
+            "suspicious upload now",
+            "alert latched"
+        ]
+    );
+    // The red upload state starts at the frame of the first red alert.
+    let first_red = lines
+        .iter()
+        .find(|l| l["kind"] == "alert" && l["severity"] == "red")
+        .unwrap();
+    let upload = lines
+        .iter()
+        .find(|l| l["state"] == "suspicious upload now")
+        .unwrap();
+    assert_eq!(upload["frame"], first_red["frame"]);
+}

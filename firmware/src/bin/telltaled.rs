@@ -49,6 +49,9 @@ enum Command {
         /// built-in default thresholds apply and nothing is watched.
         #[arg(long)]
         rules: Option<PathBuf>,
+        /// Simulate the box's LEDs and report their timeline (`sim` is the only choice offline).
+        #[arg(long, value_enum)]
+        leds: Option<LedsMode>,
     },
     /// Check a rules file: load it with its imports and say what it holds, or say which line is
     /// wrong and why.
@@ -57,6 +60,12 @@ enum Command {
         #[arg(long, default_value = "/etc/telltale/rules.toml")]
         rules: PathBuf,
     },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum LedsMode {
+    /// The LED state machine on the capture's clock; its changes are reported.
+    Sim,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -101,6 +110,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             flows,
             rules,
+            leds,
         } => {
             let opts = ReplayOptions {
                 files,
@@ -113,6 +123,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 json,
                 flows,
                 rules,
+                leds: leds == Some(LedsMode::Sim),
             };
             let ok = replay::run::run(&opts, &mut io::stdout().lock(), &mut io::stderr().lock())?;
             Ok(exit(ok))

@@ -185,6 +185,21 @@ impl<W: Write> JsonSink<W> {
         self.out.flush()
     }
 
+    /// Writes one change of the simulated LEDs (`--leds sim`).
+    pub fn led(&mut self, change: &super::leds::LedChange) {
+        self.line.begin();
+        self.line.str("kind", b"led");
+        self.line.u64("frame", change.frame);
+        self.line.key("ts");
+        let _ = write!(self.line.buf, "{}", change.ts);
+        self.line.str("file", change.file.as_bytes());
+        self.line.key("at");
+        let _ = write!(self.line.buf, "{}", change.at);
+        self.line.str("state", change.state.as_bytes());
+        self.line.str("meaning", change.meaning.as_bytes());
+        self.write_line();
+    }
+
     fn head(&mut self, kind: &str, meta: Meta) {
         self.line.begin();
         self.line.str("kind", kind.as_bytes());

@@ -3,6 +3,7 @@
 //! carry over to the next); flows are flushed at the end of each file.
 
 pub mod json;
+pub mod leds;
 pub mod report;
 pub mod run;
 
@@ -13,7 +14,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::capture::file::{CaptureError, CaptureFile};
 use crate::engine::{Counters, Engine};
-use crate::event::Sink;
+use crate::event::{Meta, Sink};
+
+use leds::{AfterFrame, LedTimeline, Plain};
 
 /// Files smaller than this get no progress bar.
 const PROGRESS_MIN_BYTES: u64 = 32 * 1024 * 1024;
@@ -43,6 +46,19 @@ pub fn replay_file(
     engine: &mut Engine,
     sink: &mut dyn Sink,
     progress: bool,
+    leds: Option<&mut LedTimeline>,
+) -> Result<FileOutcome, CaptureError> {
+    match leds {
+        Some(timeline) => frames_into(path, engine, &mut timeline.tap(sink), progress),
+        None => frames_into(path, engine, &mut Plain(sink), progress),
+    }
+}
+
+fn frames_into<S: AfterFrame>(
+    path: &Path,
+    engine: &mut Engine,
+    sink: &mut S,
+    progress: bool,
 ) -> Result<FileOutcome, CaptureError> {
     let file = CaptureFile::open(path)?;
     let before = *engine.counters();
@@ -65,7 +81,14 @@ pub fn replay_file(
             Ok(frame) => {
                 n += 1;
                 bytes += u64::from(frame.wire_len);
-                engine.poll(&frame, frames.frame_number(), sink);
+                let number = frames.frame_number();
+                engine.poll(&frame, number, sink);
+                let now = engine.now();
+                let meta = Meta {
+                    frame: number,
+                    ts: frame.ts,
+                };
+                sink.after_frame(meta, now, engine.detector().upload_in_progress(now));
                 if let Some(bar) = &bar {
                     if n % PROGRESS_EVERY == 0 {
                         bar.set_position(frames.offset());

@@ -145,6 +145,9 @@ pub struct FileReport {
     pub skipped: BTreeMap<String, u64>,
     /// The error that stopped the file early, if any.
     pub stopped_by: Option<String>,
+    /// The simulated LEDs' changes during this file (`--leds sim`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leds: Option<Vec<super::leds::LedChange>>,
 }
 
 /// Collects a `FileReport` from events and flows.
@@ -435,6 +438,16 @@ pub fn render(r: &FileReport) -> String {
             human(f.bytes_ba),
             f.name.as_deref().unwrap_or("")
         );
+    }
+    if let Some(leds) = &r.leds {
+        let _ = writeln!(o, "\nLED timeline (simulated):");
+        for c in leds {
+            let _ = writeln!(
+                o,
+                "  +{:>9.3} s  frame {:>7}  {:<22} {}",
+                c.at, c.frame, c.state, c.meaning
+            );
+        }
     }
     if r.skipped.is_empty() {
         let _ = writeln!(o, "\nskipped: none");

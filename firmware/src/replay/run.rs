@@ -14,6 +14,7 @@ use crate::naming::oui::OuiDb;
 use crate::rules::{Rules, RulesError};
 
 use super::json::{Emit, JsonSink};
+use super::leds::LedTimeline;
 use super::replay_file;
 use super::report::{self, ReportSink};
 
@@ -32,6 +33,8 @@ pub struct ReplayOptions {
     pub flows: usize,
     /// The rules file; `None` for the built-in defaults.
     pub rules: Option<PathBuf>,
+    /// Simulate the box's LEDs and report their timeline.
+    pub leds: bool,
 }
 
 /// Why a replay could not run at all (a bad capture only fails that file).
@@ -83,12 +86,16 @@ pub fn run(
     err: &mut dyn Write,
 ) -> Result<bool, ReplayError> {
     let mut engine = engine(opts, err)?;
+    let mut timeline = opts.leds.then(LedTimeline::default);
     let mut ok = true;
     if opts.emit_given {
         let mut sink = JsonSink::new(BufWriter::with_capacity(1 << 16, &mut *out), opts.emit);
         for path in &opts.files {
             sink.set_file(&path.display().to_string());
-            match replay_file(path, &mut engine, &mut sink, true) {
+            if let Some(t) = &mut timeline {
+                t.set_file(&path.display().to_string());
+            }
+            match replay_file(path, &mut engine, &mut sink, true, timeline.as_mut()) {
                 Ok(outcome) => {
                     if let Some(e) = outcome.stopped_by {
                         writeln!(err, "telltaled: {e} (after {} frames)", outcome.frames)?;
@@ -101,6 +108,12 @@ pub fn run(
                 }
             }
         }
+        if let Some(t) = &mut timeline {
+            t.finish();
+            for change in &t.changes {
+                sink.led(change);
+            }
+        }
         match sink.finish() {
             Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.into()),
             _ => {}
@@ -110,7 +123,10 @@ pub fn run(
     let mut reports = Vec::new();
     for path in &opts.files {
         let mut sink = ReportSink::default();
-        match replay_file(path, &mut engine, &mut sink, true) {
+        if let Some(t) = &mut timeline {
+            t.set_file(&path.display().to_string());
+        }
+        match replay_file(path, &mut engine, &mut sink, true, timeline.as_mut()) {
             Ok(outcome) => {
                 let mut r = sink.finish(engine.naming());
                 r.file = path.display().to_string();
@@ -132,6 +148,18 @@ pub fn run(
                 writeln!(err, "telltaled: {e}")?;
                 ok = false;
             }
+        }
+    }
+    if let Some(t) = &mut timeline {
+        t.finish();
+        for r in &mut reports {
+            r.leds = Some(
+                t.changes
+                    .iter()
+                    .filter(|c| c.file == r.file)
+                    .cloned()
+                    .collect(),
+            );
         }
     }
     if opts.json {
