@@ -2,43 +2,18 @@
 //! (domains, addresses, ASNs, countries, allowlist, resolvers) runs without a heap allocation.
 //! A counting global allocator proves it.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use telltale_firmware::rules::Rules;
 
-struct Counting;
+mod common;
 
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator; we only count.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use common::allocations;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: common::Counting = common::Counting;
 
 const EXTRA: &str = r#"
 [watchlists.blocks]
@@ -84,7 +59,7 @@ fn lookups_do_not_allocate() {
     .map(|a| a.parse().unwrap())
     .collect();
 
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let mut found = 0u32;
     for _ in 0..1000 {
         for rules in [&shipped, &extra] {
@@ -105,7 +80,7 @@ fn lookups_do_not_allocate() {
                 u32::from(rules.is_allowed_mac(black_box([0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff])));
         }
     }
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let allocations = allocations() - before;
     assert_eq!(allocations, 0, "matching allocated {allocations} times");
     // The lookups found what they should (so the loop was not optimised into nothing). Per
     // round, shipped: 2 watched names, 1 DoH address; extra: 1 allowed name, 3 watched

@@ -2,43 +2,18 @@
 //! again through the whole engine (dissectors, flows, reassembly, QUIC decryption, events)
 //! makes no heap allocation at all. A counting global allocator proves it.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use telltale_firmware::capture::file::CaptureFile;
 use telltale_firmware::engine::{Engine, EngineConfig};
 use telltale_firmware::event::{Event, FlowRecord, Meta, Sink};
 
-struct Counting;
+mod common;
 
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator; we only count.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use common::allocations;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: common::Counting = common::Counting;
 
 /// Counts what the engine reports without keeping (or allocating) anything.
 #[derive(Default)]
@@ -78,17 +53,17 @@ fn replaying_the_bench_capture_allocates_nothing_after_warm_up() {
         n
     };
 
-    let before_warm = ALLOCATIONS.load(Ordering::Relaxed);
+    let before_warm = allocations();
     let warm_frames = pass(&mut engine, &mut sink);
-    let warm_allocs = ALLOCATIONS.load(Ordering::Relaxed) - before_warm;
+    let warm_allocs = allocations() - before_warm;
     let warm_events = sink.events;
 
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let mut frames = 0;
     for _ in 0..3 {
         frames += pass(&mut engine, &mut sink);
     }
-    let allocs = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let allocs = allocations() - before;
     println!(
         "warm-up: {warm_frames} frames, {warm_allocs} allocations; steady state: {frames} frames, \
          {allocs} allocations, {} events, {} flows ended",
