@@ -10,12 +10,11 @@ mod clock;
 mod counters;
 mod datagram;
 mod identity;
+mod ip;
 mod stream;
 
 pub use clock::Clock;
 pub use counters::{Counters, Skip};
-
-use core::net::IpAddr;
 
 use crate::capture::{Frame, Timestamp};
 use crate::detect::policy::{Locate, NoGeo, NoPolicy, Policy};
@@ -23,15 +22,15 @@ use crate::detect::stats::StatsRef;
 use crate::detect::thresholds::Thresholds;
 use crate::detect::{DetectConfig, Detector};
 use crate::event::{FlowRecord, Meta, Sink};
-use crate::flow::defrag::{Defragmenter, FragmentKey};
-use crate::flow::key::{Addr, Endpoint, FlowKey, KeyDir, PROTO_TCP, PROTO_UDP};
+use crate::flow::defrag::Defragmenter;
+use crate::flow::key::{Endpoint, FlowKey, KeyDir, PROTO_TCP, PROTO_UDP};
 use crate::flow::reasm::BufPool;
 use crate::flow::table::{EndReason, FlowClass, FlowTable};
 use crate::naming::devices::DeviceId;
 use crate::naming::names::{NameId, NameTable};
 use crate::naming::{NameSource, Naming, NamingConfig};
 use crate::wire::link::{self, Network};
-use crate::wire::{be16, ipv4, ipv6, tcp, udp};
+use crate::wire::{be16, tcp, udp};
 
 use datagram::QuicFlow;
 use stream::StreamDir;
@@ -206,16 +205,6 @@ struct FrameCtx {
     now: u64,
 }
 
-/// What the transport layer of a frame looks like once IP is peeled off (and reassembled).
-struct Transport<'a> {
-    proto: u8,
-    src: Addr,
-    dst: Addr,
-    bytes: &'a [u8],
-    frames: u64,
-    wire_bytes: u64,
-}
-
 impl Engine {
     /// Allocates every table and buffer for `config`, with no rules beyond the default
     /// thresholds and no geo/ASN data.
@@ -339,10 +328,10 @@ impl Engine {
         };
         let transport = match l2.network {
             Network::Ipv4(bytes) => {
-                ipv4_transport(bytes, &mut self.defrag, frame.ts, frame.wire_len)
+                ip::ipv4_transport(bytes, &mut self.defrag, frame.ts, frame.wire_len)
             }
             Network::Ipv6(bytes) => {
-                ipv6_transport(bytes, &mut self.defrag, frame.ts, frame.wire_len)
+                ip::ipv6_transport(bytes, &mut self.defrag, frame.ts, frame.wire_len)
             }
             _ => Err(Skip::NotIp),
         };
@@ -393,111 +382,6 @@ impl Core {
         };
         self.flows.expire(now, timeouts, &mut on_end);
     }
-}
-
-/// Peels IPv4 off a packet (reassembling fragments) down to its transport bytes.
-fn ipv4_transport<'a>(
-    bytes: &'a [u8],
-    defrag: &'a mut Defragmenter,
-    ts: Timestamp,
-    wire_len: u32,
-) -> Result<Transport<'a>, Skip> {
-    let ip = ipv4::Ipv4Packet::new_checked(bytes).map_err(|_| Skip::Ipv4Malformed)?;
-    let frag = ip.fragment();
-    let fragment = frag.is_fragment().then_some(Fragment {
-        id: u32::from(frag.id),
-        offset: frag.offset,
-        more: frag.more_fragments,
-        complete: ip.is_complete(),
-    });
-    let (src, dst) = (IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()));
-    transport(
-        src,
-        dst,
-        ip.protocol(),
-        ip.payload(),
-        fragment,
-        defrag,
-        ts,
-        wire_len,
-    )
-}
-
-/// Peels IPv6 and its extension headers off a packet (reassembling fragments).
-fn ipv6_transport<'a>(
-    bytes: &'a [u8],
-    defrag: &'a mut Defragmenter,
-    ts: Timestamp,
-    wire_len: u32,
-) -> Result<Transport<'a>, Skip> {
-    let ip = ipv6::Ipv6Packet::new_checked(bytes).map_err(|_| Skip::Ipv6Malformed)?;
-    let upper = ip.upper_layer().map_err(|_| Skip::Ipv6Malformed)?;
-    let fragment = upper.fragment.map(|f| Fragment {
-        id: f.id,
-        offset: f.offset,
-        more: f.more_fragments,
-        complete: ip.is_complete(),
-    });
-    let (src, dst) = (IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()));
-    transport(
-        src,
-        dst,
-        upper.protocol,
-        upper.payload,
-        fragment,
-        defrag,
-        ts,
-        wire_len,
-    )
-}
-
-/// The fragment fields common to IPv4 and IPv6.
-struct Fragment {
-    id: u32,
-    offset: usize,
-    more: bool,
-    /// False when the capture cut the fragment short (snap length): not reassembled.
-    complete: bool,
-}
-
-#[allow(clippy::too_many_arguments)]
-fn transport<'a>(
-    src: IpAddr,
-    dst: IpAddr,
-    proto: u8,
-    payload: &'a [u8],
-    fragment: Option<Fragment>,
-    defrag: &'a mut Defragmenter,
-    ts: Timestamp,
-    wire_len: u32,
-) -> Result<Transport<'a>, Skip> {
-    let (bytes, frames, wire_bytes) = match fragment {
-        None => (payload, 1, u64::from(wire_len)),
-        // A first fragment cut short by the capture's snap length cannot be reassembled, but it
-        // holds the transport header: dissect what is there (tshark does the same).
-        Some(f) if !f.complete && f.offset == 0 => (payload, 1, u64::from(wire_len)),
-        Some(f) if !f.complete => return Err(Skip::FragmentTruncated),
-        Some(f) => {
-            let key = FragmentKey {
-                src,
-                dst,
-                id: f.id,
-                protocol: proto,
-            };
-            let r = defrag
-                .push(ts, key, f.offset, f.more, payload, wire_len)
-                .ok_or(Skip::FragmentHeld)?;
-            (r.payload, u64::from(r.frames), r.wire_bytes)
-        }
-    };
-    Ok(Transport {
-        proto,
-        src: Addr::from_ip(src),
-        dst: Addr::from_ip(dst),
-        bytes,
-        frames,
-        wire_bytes,
-    })
 }
 
 /// Hands a flow's reassembly buffers back to the pool.
@@ -563,7 +447,7 @@ impl Core {
     /// Finds or creates the flow of a transport packet and accounts the frame(s) to it.
     fn account(
         &mut self,
-        t: &Transport<'_>,
+        t: &ip::Transport<'_>,
         sport: u16,
         dport: u16,
         ctx: FrameCtx,
@@ -633,7 +517,7 @@ impl Core {
         (id, dir, src, dst)
     }
 
-    fn tcp(&mut self, t: &Transport<'_>, ctx: FrameCtx, sink: &mut dyn Sink) {
+    fn tcp(&mut self, t: &ip::Transport<'_>, ctx: FrameCtx, sink: &mut dyn Sink) {
         let seg = match tcp::TcpPacket::new_checked(t.bytes) {
             Ok(seg) => seg,
             Err(_) if t.bytes.len() >= tcp::field::MIN_HEADER_LEN => {
@@ -670,7 +554,7 @@ impl Core {
         );
     }
 
-    fn udp(&mut self, t: &Transport<'_>, ctx: FrameCtx, sink: &mut dyn Sink) {
+    fn udp(&mut self, t: &ip::Transport<'_>, ctx: FrameCtx, sink: &mut dyn Sink) {
         let Ok(dgram) = udp::UdpPacket::new_checked(t.bytes) else {
             return self.counters.skip(Skip::UdpMalformed);
         };
