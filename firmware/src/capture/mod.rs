@@ -101,4 +101,24 @@ pub struct Frame<'a> {
     pub link: LinkType,
     /// The port it was seen on, if the source knows.
     pub port: Option<Port>,
+    /// An 802.1Q tag the capture removed from `data` (live capture: the kernel strips the
+    /// outermost tag into the ring's metadata). `data` then dissects as an untagged frame;
+    /// `wire_len` still counts the tag's 4 bytes.
+    pub stripped_vlan: Option<VlanTag>,
+}
+
+/// A VLAN tag taken off a frame by the capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VlanTag {
+    /// Tag protocol identifier (0x8100 or 0x88a8).
+    pub tpid: u16,
+    /// Tag control information: priority, DEI and the 12-bit VLAN id.
+    pub tci: u16,
+}
+
+impl VlanTag {
+    /// The VLAN id.
+    pub fn vlan_id(self) -> u16 {
+        self.tci & 0x0fff
+    }
 }

@@ -254,6 +254,7 @@ impl<'a> PcapRecords<'a> {
             ts: Timestamp::from_parts(u64::from(secs), nanos),
             link: self.link,
             port: None,
+            stripped_vlan: None,
         }))
     }
 

@@ -473,6 +473,7 @@ impl<'a> PcapngBlocks<'a> {
             ts,
             link,
             port: None,
+            stripped_vlan: None,
         })
     }
 
@@ -496,6 +497,7 @@ impl<'a> PcapngBlocks<'a> {
             ts: self.last_ts,
             link,
             port: None,
+            stripped_vlan: None,
         })
     }
 }
