@@ -162,6 +162,10 @@ pub struct FlowRecord<'a> {
     pub frames_ba: u64,
     /// Bytes from B to A.
     pub bytes_ba: u64,
+    /// Transport payload bytes from A to B (TCP data, UDP data, as the headers declare).
+    pub payload_ab: u64,
+    /// Transport payload bytes from B to A.
+    pub payload_ba: u64,
     /// Frame number and time of the first frame.
     pub first: Meta,
     /// Time of the last frame.

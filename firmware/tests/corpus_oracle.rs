@@ -1,7 +1,7 @@
 //! Ring 2 of DESIGN.md's tests: every capture of the shared corpus goes through the engine, and
 //! the facts we find are compared, as sets, with what tshark found (`corpus/oracle/`):
 //! TLS SNI per flow, QUIC SNI, DNS responses (query, A, AAAA, CNAME), HTTP Host, DHCP (MAC,
-//! hostname, vendor class) and per-flow frames and bytes each way.
+//! hostname, vendor class) and per-flow frames, bytes and payload bytes each way.
 //!
 //! Recall and precision must be 100% per file, except for the differences listed in
 //! `tests/data/oracle-differences.tsv`, each with its reason. The list is exact: a listed
@@ -25,7 +25,7 @@ fn corpus() -> PathBuf {
 struct Facts {
     set: BTreeSet<String>,
     /// Flow counts merged by 5-tuple (a flow split by idle expiry is one tshark stream).
-    flows: BTreeMap<(String, String, u16, String, u16), [u64; 4]>,
+    flows: BTreeMap<(String, String, u16, String, u16), [u64; 6]>,
 }
 
 fn text(b: &[u8]) -> String {
@@ -95,17 +95,15 @@ impl Sink for Facts {
             f.b.port,
         );
         let rev = (proto_name(f.proto).to_string(), b, f.b.port, a, f.a.port);
-        if let Some(c) = self.flows.get_mut(&rev) {
-            c[0] += f.frames_ba;
-            c[1] += f.bytes_ba;
-            c[2] += f.frames_ab;
-            c[3] += f.bytes_ab;
-        } else {
-            let c = self.flows.entry(fwd).or_default();
-            c[0] += f.frames_ab;
-            c[1] += f.bytes_ab;
-            c[2] += f.frames_ba;
-            c[3] += f.bytes_ba;
+        let ab = [f.frames_ab, f.bytes_ab, f.payload_ab];
+        let ba = [f.frames_ba, f.bytes_ba, f.payload_ba];
+        let (c, first, second) = match self.flows.get_mut(&rev) {
+            Some(c) => (c, ba, ab),
+            None => (self.flows.entry(fwd).or_default(), ab, ba),
+        };
+        for i in 0..3 {
+            c[i] += first[i];
+            c[3 + i] += second[i];
         }
     }
 }
@@ -115,8 +113,8 @@ impl Facts {
         let mut all = self.set.clone();
         for ((p, a, ap, b, bp), c) in &self.flows {
             all.insert(format!(
-                "flow {p} {a} {ap} {b} {bp} {} {} {} {}",
-                c[0], c[1], c[2], c[3]
+                "flow {p} {a} {ap} {b} {bp} {} {} {} {} {} {}",
+                c[0], c[1], c[2], c[3], c[4], c[5]
             ));
         }
         all
@@ -196,7 +194,7 @@ fn oracle(name: &str) -> BTreeSet<String> {
         .skip(1)
     {
         set.insert(format!(
-            "flow {} {} {} {} {} {} {} {} {}",
+            "flow {} {} {} {} {} {} {} {} {} {} {}",
             col(r, 0),
             col(r, 3),
             col(r, 4),
@@ -204,8 +202,10 @@ fn oracle(name: &str) -> BTreeSet<String> {
             col(r, 6),
             col(r, 7),
             col(r, 8),
+            col(r, 9),
             col(r, 10),
-            col(r, 11)
+            col(r, 11),
+            col(r, 12)
         ));
     }
     set

@@ -17,8 +17,20 @@ pub(super) struct Transport<'a> {
     pub(super) src: Addr,
     pub(super) dst: Addr,
     pub(super) bytes: &'a [u8],
+    /// Bytes of the datagram the capture cut off (snap length): `bytes` plus these is what
+    /// the IP header declares.
+    pub(super) missing: usize,
     pub(super) frames: u64,
     pub(super) wire_bytes: u64,
+}
+
+/// What the capture says about the frame around an IP packet.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FrameLen {
+    /// The frame's length on the wire.
+    pub(super) wire: u32,
+    /// Bytes of it the capture did not keep (snap length).
+    pub(super) cut: usize,
 }
 
 /// Peels IPv4 off a packet (reassembling fragments) down to its transport bytes.
@@ -26,7 +38,7 @@ pub(super) fn ipv4_transport<'a>(
     bytes: &'a [u8],
     defrag: &'a mut Defragmenter,
     ts: Timestamp,
-    wire_len: u32,
+    len: FrameLen,
 ) -> Result<Transport<'a>, Skip> {
     let ip = ipv4::Ipv4Packet::new_checked(bytes).map_err(|_| Skip::Ipv4Malformed)?;
     let frag = ip.fragment();
@@ -36,17 +48,19 @@ pub(super) fn ipv4_transport<'a>(
         more: frag.more_fragments,
         complete: ip.is_complete(),
     });
+    // Bytes the IP header declares but the frame lacks: only what the capture cut counts; a
+    // length beyond the frame on the wire (a lying header, or padding a lower layer trimmed) is
+    // not payload.
+    let missing = ip.missing_bytes().min(len.cut);
     let (src, dst) = (IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()));
-    transport(
+    let datagram = Datagram {
         src,
         dst,
-        ip.protocol(),
-        ip.payload(),
-        fragment,
-        defrag,
-        ts,
-        wire_len,
-    )
+        proto: ip.protocol(),
+        payload: ip.payload(),
+        missing,
+    };
+    transport(datagram, fragment, defrag, ts, len.wire)
 }
 
 /// Peels IPv6 and its extension headers off a packet (reassembling fragments).
@@ -54,7 +68,7 @@ pub(super) fn ipv6_transport<'a>(
     bytes: &'a [u8],
     defrag: &'a mut Defragmenter,
     ts: Timestamp,
-    wire_len: u32,
+    len: FrameLen,
 ) -> Result<Transport<'a>, Skip> {
     let ip = ipv6::Ipv6Packet::new_checked(bytes).map_err(|_| Skip::Ipv6Malformed)?;
     let upper = ip.upper_layer().map_err(|_| Skip::Ipv6Malformed)?;
@@ -64,17 +78,19 @@ pub(super) fn ipv6_transport<'a>(
         more: f.more_fragments,
         complete: ip.is_complete(),
     });
+    // Bytes the IP header declares but the frame lacks: only what the capture cut counts; a
+    // length beyond the frame on the wire (a lying header, or padding a lower layer trimmed) is
+    // not payload.
+    let missing = ip.missing_bytes().min(len.cut);
     let (src, dst) = (IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()));
-    transport(
+    let datagram = Datagram {
         src,
         dst,
-        upper.protocol,
-        upper.payload,
-        fragment,
-        defrag,
-        ts,
-        wire_len,
-    )
+        proto: upper.protocol,
+        payload: upper.payload,
+        missing,
+    };
+    transport(datagram, fragment, defrag, ts, len.wire)
 }
 
 /// The fragment fields common to IPv4 and IPv6.
@@ -86,41 +102,47 @@ struct Fragment {
     complete: bool,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn transport<'a>(
+/// An IP packet's addresses, protocol and payload, as the IP view gave them.
+struct Datagram<'a> {
     src: IpAddr,
     dst: IpAddr,
     proto: u8,
     payload: &'a [u8],
+    missing: usize,
+}
+
+fn transport<'a>(
+    d: Datagram<'a>,
     fragment: Option<Fragment>,
     defrag: &'a mut Defragmenter,
     ts: Timestamp,
     wire_len: u32,
 ) -> Result<Transport<'a>, Skip> {
-    let (bytes, frames, wire_bytes) = match fragment {
-        None => (payload, 1, u64::from(wire_len)),
+    let (bytes, missing, frames, wire_bytes) = match fragment {
+        None => (d.payload, d.missing, 1, u64::from(wire_len)),
         // A first fragment cut short by the capture's snap length cannot be reassembled, but it
         // holds the transport header: dissect what is there (tshark does the same).
-        Some(f) if !f.complete && f.offset == 0 => (payload, 1, u64::from(wire_len)),
+        Some(f) if !f.complete && f.offset == 0 => (d.payload, d.missing, 1, u64::from(wire_len)),
         Some(f) if !f.complete => return Err(Skip::FragmentTruncated),
         Some(f) => {
             let key = FragmentKey {
-                src,
-                dst,
+                src: d.src,
+                dst: d.dst,
                 id: f.id,
-                protocol: proto,
+                protocol: d.proto,
             };
             let r = defrag
-                .push(ts, key, f.offset, f.more, payload, wire_len)
+                .push(ts, key, f.offset, f.more, d.payload, wire_len)
                 .ok_or(Skip::FragmentHeld)?;
-            (r.payload, u64::from(r.frames), r.wire_bytes)
+            (r.payload, 0, u64::from(r.frames), r.wire_bytes)
         }
     };
     Ok(Transport {
-        proto,
-        src: Addr::from_ip(src),
-        dst: Addr::from_ip(dst),
+        proto: d.proto,
+        src: Addr::from_ip(d.src),
+        dst: Addr::from_ip(d.dst),
         bytes,
+        missing,
         frames,
         wire_bytes,
     })

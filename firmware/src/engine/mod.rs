@@ -88,6 +88,8 @@ pub(crate) struct FlowState {
     /// Frames and bytes by `KeyDir` of the sender (0 = lo->hi, 1 = hi->lo).
     frames: [u64; 2],
     bytes: [u64; 2],
+    /// Transport payload bytes (TCP segment data, UDP data) by sender, as the headers declare.
+    payload: [u64; 2],
     macs: [Option<[u8; 6]>; 2],
     /// The TCP stream readers or the QUIC reader (a flow is one or the other).
     app: App,
@@ -326,13 +328,13 @@ impl Engine {
             Ok(l2) => l2,
             Err(_) => return core.counters.skip(Skip::LinkMalformed),
         };
+        let len = ip::FrameLen {
+            wire: frame.wire_len,
+            cut: (frame.wire_len as usize).saturating_sub(frame.data.len()),
+        };
         let transport = match l2.network {
-            Network::Ipv4(bytes) => {
-                ip::ipv4_transport(bytes, &mut self.defrag, frame.ts, frame.wire_len)
-            }
-            Network::Ipv6(bytes) => {
-                ip::ipv6_transport(bytes, &mut self.defrag, frame.ts, frame.wire_len)
-            }
+            Network::Ipv4(bytes) => ip::ipv4_transport(bytes, &mut self.defrag, frame.ts, len),
+            Network::Ipv6(bytes) => ip::ipv6_transport(bytes, &mut self.defrag, frame.ts, len),
             _ => Err(Skip::NotIp),
         };
         let t = match transport {
@@ -424,6 +426,8 @@ fn report_flow(
         bytes_ab: st.bytes[ab],
         frames_ba: st.frames[ba],
         bytes_ba: st.bytes[ba],
+        payload_ab: st.payload[ab],
+        payload_ba: st.payload[ba],
         first: st.first,
         last_ts: st.last_ts,
         name: naming.names.get(st.name),
@@ -450,6 +454,7 @@ impl Core {
         t: &ip::Transport<'_>,
         sport: u16,
         dport: u16,
+        payload: u64,
         ctx: FrameCtx,
         sink: &mut dyn Sink,
     ) -> (crate::flow::table::FlowId, KeyDir, Endpoint, Endpoint) {
@@ -495,6 +500,7 @@ impl Core {
         st.last_ts = ctx.meta.ts;
         st.frames[d] += t.frames;
         st.bytes[d] += t.wire_bytes;
+        st.payload[d] += payload;
         if st.macs[d].is_none() {
             st.macs[d] = ctx.macs.0;
         }
@@ -525,12 +531,14 @@ impl Core {
                 // its flow (as tshark does), but nothing past the header is read.
                 self.counters.skip(Skip::TcpMalformed);
                 let ports = (be16(t.bytes, 0), be16(t.bytes, 2));
-                self.account(t, ports.0, ports.1, ctx, sink);
+                self.account(t, ports.0, ports.1, 0, ctx, sink);
                 return;
             }
             Err(_) => return self.counters.skip(Skip::TcpMalformed),
         };
-        let (id, dir, src, dst) = self.account(t, seg.src_port(), seg.dst_port(), ctx, sink);
+        let payload = (t.bytes.len() + t.missing).saturating_sub(seg.header_len()) as u64;
+        let (id, dir, src, dst) =
+            self.account(t, seg.src_port(), seg.dst_port(), payload, ctx, sink);
         let st = self.flows.value_mut(id);
         stream::on_segment(
             st,
@@ -558,7 +566,9 @@ impl Core {
         let Ok(dgram) = udp::UdpPacket::new_checked(t.bytes) else {
             return self.counters.skip(Skip::UdpMalformed);
         };
-        let (id, dir, src, dst) = self.account(t, dgram.src_port(), dgram.dst_port(), ctx, sink);
+        let payload = u64::from(dgram.length()).saturating_sub(8);
+        let (id, dir, src, dst) =
+            self.account(t, dgram.src_port(), dgram.dst_port(), payload, ctx, sink);
         let st = self.flows.value_mut(id);
         datagram::on_datagram(
             st,

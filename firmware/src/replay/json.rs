@@ -389,6 +389,8 @@ impl<W: Write> Sink for JsonSink<W> {
         l.u64("bytes_ab", f.bytes_ab);
         l.u64("frames_ba", f.frames_ba);
         l.u64("bytes_ba", f.bytes_ba);
+        l.u64("payload_ab", f.payload_ab);
+        l.u64("payload_ba", f.payload_ba);
         match f.device {
             Some((mac, _)) => l.str("device", mac_text(mac).as_bytes()),
             None => l.null("device"),
