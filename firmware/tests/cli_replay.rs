@@ -139,7 +139,19 @@ fn flows_account_the_upload_the_server_received() {
             up >= sent,
             "{client}: {up} bytes up < {sent} received by the server"
         );
+        // The TCP payload the phone sent is the request plus TLS framing: within 1% of what
+        // the server read for a large upload.
+        let payload = flow["payload_ab"].as_u64().unwrap();
+        assert!(
+            payload >= sent && payload <= up,
+            "{client}: payload {payload}, sent {sent}"
+        );
         if sent > 1_000_000 {
+            let tls = payload as f64 / sent as f64;
+            assert!(
+                tls < 1.01,
+                "{client}: payload {payload} for {sent} received ({tls:.4})"
+            );
             let overhead = up as f64 / sent as f64;
             assert!(
                 overhead < 1.06,
