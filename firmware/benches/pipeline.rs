@@ -23,6 +23,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use telltale_firmware::capture::file::Frames;
+use telltale_firmware::capture::Timestamp;
 use telltale_firmware::engine::{Engine, EngineConfig};
 use telltale_firmware::event::NullSink;
 use telltale_firmware::geo::GeoDb;
@@ -77,6 +78,26 @@ fn main() {
         frames as f64 / warm,
         warm * 1e9 / frames as f64
     );
+    // Fresh flows in a warm engine: every pass is shifted in time past the idle timeouts, so
+    // its flows are new (every handshake dissected again) and the previous pass's flows expire
+    // and are reported: the conservative figure, used for the comparison.
+    let span = capture_span_ns(&bytes, &bench) + 3_600_000_000_000;
+    let mut engine = new_engine();
+    let start = Instant::now();
+    for pass in 0..passes {
+        replay_pass_shifted(&mut engine, &bytes, &bench, &mut sink, pass * span);
+    }
+    engine.finish(&mut sink);
+    let fresh = start.elapsed().as_secs_f64();
+    let ours_fps = frames as f64 / fresh;
+    println!(
+        "  fresh flows every pass:     {:.3} s, {:.0} frames/s, {:.0} ns/frame",
+        fresh,
+        ours_fps,
+        fresh * 1e9 / frames as f64
+    );
+    // A new engine per pass: the same, plus the first touch of the engine's freshly mapped
+    // tables (page faults), which a running box pays once at start.
     let mut cold = 0.0;
     for _ in 0..passes {
         let mut engine = new_engine();
@@ -85,11 +106,10 @@ fn main() {
         engine.finish(&mut sink);
         cold += start.elapsed().as_secs_f64();
     }
-    let ours_fps = frames as f64 / cold;
     println!(
-        "  fresh engine every pass:    {:.3} s, {:.0} frames/s, {:.0} ns/frame",
+        "  new engine every pass:      {:.3} s, {:.0} frames/s, {:.0} ns/frame",
         cold,
-        ours_fps,
+        frames as f64 / cold,
         cold * 1e9 / frames as f64
     );
 
@@ -122,13 +142,15 @@ fn main() {
     if telltaled.exists() {
         let start = Instant::now();
         let status = Command::new(&telltaled)
-            .args(["replay", "--emit", "none"])
+            .args(["replay", "--emit", "none", "--rules"])
+            .arg(&rules_path)
             .arg(&big)
+            .env("TELLTALE_DATA", manifest.join("../data"))
             .status();
         let wall = start.elapsed().as_secs_f64();
         if status.is_ok_and(|s| s.success()) {
             println!(
-                "telltaled replay --emit none (file, end to end): {frames} frames in {wall:.3} s = {:.0} frames/s",
+                "telltaled replay --rules default --emit none (file, end to end, geo and OUI tables): {frames} frames in {wall:.3} s = {:.0} frames/s",
                 frames as f64 / wall
             );
         }
@@ -140,13 +162,36 @@ fn main() {
 
 /// Polls every frame of the in-memory capture once; returns the number of frames.
 fn replay_pass(engine: &mut Engine, bytes: &[u8], path: &Path, sink: &mut NullSink) -> u64 {
+    replay_pass_shifted(engine, bytes, path, sink, 0)
+}
+
+/// Polls every frame with its timestamp moved `shift_ns` later; returns the number of frames.
+fn replay_pass_shifted(
+    engine: &mut Engine,
+    bytes: &[u8],
+    path: &Path,
+    sink: &mut NullSink,
+    shift_ns: u64,
+) -> u64 {
     let mut it = Frames::from_bytes(bytes, path).expect("bench capture parses");
     let mut n = 0;
-    while let Some(Ok(frame)) = it.next() {
+    while let Some(Ok(mut frame)) = it.next() {
+        frame.ts = Timestamp(frame.ts.0 + shift_ns);
         engine.poll(&frame, it.frame_number(), sink);
         n += 1;
     }
     n
+}
+
+/// Time from the capture's earliest to its latest frame.
+fn capture_span_ns(bytes: &[u8], path: &Path) -> u64 {
+    let mut it = Frames::from_bytes(bytes, path).expect("bench capture parses");
+    let (mut lo, mut hi) = (u64::MAX, 0);
+    while let Some(Ok(frame)) = it.next() {
+        lo = lo.min(frame.ts.0);
+        hi = hi.max(frame.ts.0);
+    }
+    hi.saturating_sub(lo)
 }
 
 /// Writes the classic-pcap `bytes` with its records repeated `times` times.

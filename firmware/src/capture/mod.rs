@@ -6,6 +6,7 @@
 pub mod file;
 pub mod pcap;
 pub mod pcapng;
+pub mod source;
 
 use core::fmt;
 
