@@ -12,6 +12,7 @@ pub mod engine;
 pub mod event;
 pub mod flow;
 pub mod geo;
+pub mod link;
 pub mod naming;
 pub mod replay;
 pub mod rules;

@@ -1,4 +1,8 @@
-//! Link framing: each frame on the wire is `0x00 COBS(postcard(message) ++ CRC32_LE(...)) 0x00`.
+//! Link framing: each frame on the wire is `0x00 COBS(postcard((id, message)) ++ CRC32_LE(...)) 0x00`.
+//!
+//! `id` is a request number chosen by the host and echoed by the box in its response, so that a
+//! late answer to a request the host already repeated is recognised and dropped instead of being
+//! taken for the answer to the next request.
 //!
 //! The leading delimiter is allowed by the format (an empty frame is skipped) and ends whatever
 //! garbage a reconnecting cable left in the receiver, so the first real frame after it is clean.
@@ -83,9 +87,13 @@ impl From<CobsError> for FrameError {
     }
 }
 
-/// Appends the frame carrying `message` to `out`.
-pub fn encode_into<T: Serialize>(message: &T, out: &mut Vec<u8>) -> Result<(), FrameError> {
-    let mut payload = postcard::to_allocvec(message).map_err(FrameError::Message)?;
+/// Appends the frame carrying `message` with request number `id` to `out`.
+pub fn encode_into<T: Serialize>(
+    id: u32,
+    message: &T,
+    out: &mut Vec<u8>,
+) -> Result<(), FrameError> {
+    let mut payload = postcard::to_allocvec(&(id, message)).map_err(FrameError::Message)?;
     let crc = crc32(&payload);
     payload.extend_from_slice(&crc.to_le_bytes());
     if payload.len() > MAX_PAYLOAD {
@@ -97,21 +105,23 @@ pub fn encode_into<T: Serialize>(message: &T, out: &mut Vec<u8>) -> Result<(), F
     Ok(())
 }
 
-/// The frame carrying `message`.
-pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, FrameError> {
+/// The frame carrying `message` with request number `id`.
+pub fn encode<T: Serialize>(id: u32, message: &T) -> Result<Vec<u8>, FrameError> {
     let mut out = Vec::new();
-    encode_into(message, &mut out)?;
+    encode_into(id, message, &mut out)?;
     Ok(out)
 }
 
-/// The encoded size of `message` in a frame, delimiters included (to fill a batch up to a size).
+/// The most bytes a frame carrying `message` takes, delimiters included (to size batches).
 pub fn encoded_len<T: Serialize>(message: &T) -> Result<usize, FrameError> {
-    let len = postcard::experimental::serialized_size(message).map_err(FrameError::Message)? + 4;
+    // The id takes at most 5 bytes, the CRC 4.
+    let len = postcard::experimental::serialized_size(message).map_err(FrameError::Message)? + 9;
     Ok(cobs::max_encoded_len(len) + 2)
 }
 
-/// Decodes a message from a frame payload handed out by [`FrameDecoder`].
-pub fn decode_message<T: DeserializeOwned>(payload: &[u8]) -> Result<T, FrameError> {
+/// Decodes the request number and the message from a frame payload handed out by
+/// [`FrameDecoder`].
+pub fn decode_message<T: DeserializeOwned>(payload: &[u8]) -> Result<(u32, T), FrameError> {
     postcard::from_bytes(payload).map_err(FrameError::Message)
 }
 

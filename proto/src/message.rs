@@ -174,20 +174,28 @@ pub enum Response {
     },
 }
 
-/// Reads only the protocol version of a `Hello` (request or response) from a decoded frame
-/// payload; `None` if the payload is not a `Hello`. It works whatever the rest of the message
-/// holds, so a tool can say "the box speaks version N" instead of failing to decode.
-pub fn hello_version(payload: &[u8]) -> Option<u16> {
-    // postcard: enum variant index as a varint (Hello = 0), then the u16 field as a varint.
-    let (&variant, rest) = payload.split_first()?;
+/// Reads only the request number and protocol version of a `Hello` (request or response) from
+/// a decoded frame payload; `None` if the payload is not a `Hello`. It works whatever the rest of
+/// the message holds, so a tool can say "the box speaks version N" instead of failing to decode.
+pub fn hello_version(payload: &[u8]) -> Option<(u32, u16)> {
+    // postcard: the id as a varint, the enum variant index as a varint (Hello = 0), then the
+    // u16 version as a varint.
+    let (id, rest) = read_varint(payload, 5)?;
+    let (&variant, rest) = rest.split_first()?;
     if variant != 0 {
         return None;
     }
-    let mut value: u32 = 0;
-    for (i, &b) in rest.iter().take(3).enumerate() {
-        value |= u32::from(b & 0x7F) << (7 * i);
+    let (version, _) = read_varint(rest, 3)?;
+    Some((id, u16::try_from(version).ok()?))
+}
+
+/// Reads a LEB128 varint of at most `max_bytes` bytes that fits in a u32.
+fn read_varint(bytes: &[u8], max_bytes: usize) -> Option<(u32, &[u8])> {
+    let mut value: u64 = 0;
+    for (i, &b) in bytes.iter().take(max_bytes).enumerate() {
+        value |= u64::from(b & 0x7F) << (7 * i);
         if b & 0x80 == 0 {
-            return u16::try_from(value).ok();
+            return Some((u32::try_from(value).ok()?, &bytes[i + 1..]));
         }
     }
     None

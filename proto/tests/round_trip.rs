@@ -219,7 +219,7 @@ fn decode_all<T: serde::de::DeserializeOwned>(
     while !rest.is_empty() {
         let n = pieces().clamp(1, rest.len());
         decoder.feed(&rest[..n], |r| match r {
-            Ok(payload) => good.push(decode_message::<T>(payload).expect("message decodes")),
+            Ok(payload) => good.push(decode_message::<T>(payload).expect("message decodes").1),
             Err(e) => bad.push(e),
         });
         rest = &rest[n..];
@@ -230,7 +230,7 @@ fn decode_all<T: serde::de::DeserializeOwned>(
 #[test]
 fn every_request_and_response_round_trips_whole() {
     for req in requests() {
-        let bytes = encode(&req).unwrap();
+        let bytes = encode(7, &req).unwrap();
         assert_eq!(bytes.iter().filter(|&&b| b == 0).count(), 2, "{req:?}");
         assert!(frame::encoded_len(&req).unwrap() >= bytes.len());
         let (got, bad) = decode_all::<Request>(&bytes, || usize::MAX);
@@ -238,7 +238,7 @@ fn every_request_and_response_round_trips_whole() {
         assert_eq!(got, vec![req]);
     }
     for resp in responses() {
-        let bytes = encode(&resp).unwrap();
+        let bytes = encode(u32::MAX, &resp).unwrap();
         let (got, bad) = decode_all::<Response>(&bytes, || usize::MAX);
         assert!(bad.is_empty());
         assert_eq!(got, vec![resp]);
@@ -250,7 +250,7 @@ fn a_stream_decodes_the_same_in_any_pieces() {
     let all = responses();
     let mut stream = Vec::new();
     for r in &all {
-        frame::encode_into(r, &mut stream).unwrap();
+        frame::encode_into(1, r, &mut stream).unwrap();
     }
     let (one_by_one, bad) = decode_all::<Response>(&stream, || 1);
     assert!(bad.is_empty());
@@ -274,7 +274,7 @@ fn garbage_between_frames_is_reported_and_the_next_frame_is_clean() {
         for _ in 0..rng.below(40) + 1 {
             stream.push(rng.below(255) as u8 + 1);
         }
-        frame::encode_into(r, &mut stream).unwrap();
+        frame::encode_into(1, r, &mut stream).unwrap();
     }
     let (got, bad) = decode_all::<Request>(&stream, || 7);
     assert_eq!(got, reqs, "every real frame survives");
@@ -292,8 +292,8 @@ fn any_single_corrupt_byte_is_rejected_never_misread() {
         last_seq: 3,
         more: false,
     };
-    let good = encode(&resp).unwrap();
-    let follower = encode(&Response::Acked { upto_seq: 3 }).unwrap();
+    let good = encode(300, &resp).unwrap();
+    let follower = encode(301, &Response::Acked { upto_seq: 3 }).unwrap();
     let mut rng = Rng(7);
     for at in 0..good.len() {
         for _ in 0..3 {
@@ -305,8 +305,9 @@ fn any_single_corrupt_byte_is_rejected_never_misread() {
             let mut delivered = Vec::new();
             decoder.feed(&bytes, |r| {
                 if let Ok(p) = r {
-                    delivered
-                        .push(decode_message::<Response>(p).expect("a delivered frame decodes"));
+                    let (_, msg) =
+                        decode_message::<Response>(p).expect("a delivered frame decodes");
+                    delivered.push(msg);
                 }
             });
             // The corrupted frame is never delivered (a CRC-32 catches every single-byte error),
@@ -326,13 +327,13 @@ fn any_single_corrupt_byte_is_rejected_never_misread() {
 fn over_long_frames_are_dropped_and_counted() {
     let mut stream = vec![0u8];
     stream.extend(std::iter::repeat_n(0x55, MAX_PAYLOAD * 2));
-    frame::encode_into(&Request::Status, &mut stream).unwrap();
+    frame::encode_into(1, &Request::Status, &mut stream).unwrap();
     let mut decoder = FrameDecoder::new();
     let mut errors = Vec::new();
     let mut good = Vec::new();
     for piece in stream.chunks(4096) {
         decoder.feed(piece, |r| match r {
-            Ok(p) => good.push(decode_message::<Request>(p).unwrap()),
+            Ok(p) => good.push(decode_message::<Request>(p).unwrap().1),
             Err(e) => errors.push(e),
         });
     }
@@ -374,21 +375,21 @@ fn hello_version_reads_any_version() {
             version,
             client: "x".into(),
         };
-        let payload = postcard::to_allocvec(&req).unwrap();
-        assert_eq!(hello_version(&payload), Some(version));
+        let payload = postcard::to_allocvec(&(70_000u32, &req)).unwrap();
+        assert_eq!(hello_version(&payload), Some((70_000, version)));
         let resp = Response::Hello {
             version,
             firmware: "y".into(),
             box_id: "z".into(),
         };
-        let payload = postcard::to_allocvec(&resp).unwrap();
-        assert_eq!(hello_version(&payload), Some(version));
+        let payload = postcard::to_allocvec(&(1u32, &resp)).unwrap();
+        assert_eq!(hello_version(&payload), Some((1, version)));
     }
-    let status = postcard::to_allocvec(&Request::Status).unwrap();
+    let status = postcard::to_allocvec(&(1u32, Request::Status)).unwrap();
     assert_eq!(hello_version(&status), None);
-    // A future Hello with fields we do not know still yields its version.
-    let future = [0u8, 0x82, 0x01, 0xff, 0xff, 0x13];
-    assert_eq!(hello_version(&future), Some(130));
+    // A future Hello (id 5) with fields we do not know still yields its version.
+    let future = [5u8, 0, 0x82, 0x01, 0xff, 0xff, 0x13];
+    assert_eq!(hello_version(&future), Some((5, 130)));
 }
 
 #[test]
@@ -398,7 +399,7 @@ fn a_record_batch_of_a_thousand_fits_in_one_frame() {
         last_seq: 1000,
         more: false,
     };
-    let bytes = encode(&resp).unwrap();
+    let bytes = encode(u32::MAX, &resp).unwrap();
     assert!(bytes.len() < MAX_PAYLOAD, "{} bytes", bytes.len());
     let (got, _) = decode_all::<Response>(&bytes, || 4096);
     assert_eq!(got, vec![resp]);
