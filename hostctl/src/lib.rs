@@ -1,6 +1,16 @@
-//! telltale-hostctl: the laptop side of the link.
+//! telltale-hostctl: the laptop side of the link, behind the `telltale` CLI.
 //!
-//! It will own the `telltale` CLI (pull, status, watch, report, rules, ack, time) and its local
-//! store. It depends only on `telltale-proto`; the CLI binary lands with the link issue.
+//! - [`link`]: finding the box, the byte pipes, the request/answer client;
+//! - [`store`]: the local SQLite database that pulled summaries and alerts go into;
+//! - [`pull`]: the incremental, resumable pull;
+//! - [`report`]: devices, destinations, uploads and alerts over a time range, as a table, JSON,
+//!   CSV or one self-contained HTML page;
+//! - [`cli`]: the commands.
+//!
+//! It depends only on `telltale-proto`.
+
+pub mod link;
+pub mod pull;
+pub mod store;
 
 pub use telltale_proto::PROTOCOL_VERSION;

@@ -18,6 +18,7 @@ pub mod frame;
 pub mod message;
 pub mod record;
 pub mod status;
+pub mod usb;
 
 pub use frame::{decode_message, encode, FrameDecoder, FrameError};
 pub use message::{ErrorCode, Request, Response, RulesChunk};

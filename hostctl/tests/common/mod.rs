@@ -1,0 +1,433 @@
+//! The test bench for the link: an in-memory box behind the real link server, two pty pairs
+//! joined by a faulty cable.
+
+#![allow(dead_code)]
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serialport::{SerialPort, TTYPort};
+use telltale_firmware::link::{serial::run_serial, LinkBackend, Page};
+use telltale_proto::frame::encoded_len;
+use telltale_proto::*;
+
+/// A deterministic record for sequence number `seq`.
+pub fn summary(seq: u64) -> SummaryRecord {
+    SummaryRecord {
+        seq,
+        window_start: 1_795_000_000_000 + seq * 1000,
+        window_end: 1_795_000_060_000 + seq * 1000,
+        device: DeviceInfo {
+            mac: [0x64, 0x09, 0x80, 0x4c, (seq >> 8) as u8, seq as u8],
+            ips: vec![IpAddr::V4(Ipv4Addr::new(
+                192,
+                168,
+                50,
+                (seq % 200) as u8 + 2,
+            ))],
+            hostname: Some(format!("phone-{}", seq % 7)),
+            vendor: Some("Xiaomi Communications Co Ltd".into()),
+        },
+        destination: DestinationInfo {
+            name: Some(format!("host{}.example.net", seq % 101)),
+            ip: IpAddr::V4(Ipv4Addr::new(203, 0, 113, (seq % 250) as u8)),
+            asn: Some(64_500 + (seq % 10) as u32),
+            org: Some("Example AS".into()),
+            country: Some(*b"NL"),
+        },
+        proto: if seq % 2 == 0 {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        },
+        bytes_up: seq * 1_000,
+        bytes_down: seq * 3,
+        pkts_up: seq % 1000,
+        pkts_down: seq % 333,
+        flows: (seq % 5) as u32 + 1,
+        verdict: if seq % 97 == 0 {
+            Verdict::Suspicious
+        } else {
+            Verdict::Ok
+        },
+        rules: if seq % 97 == 0 {
+            vec!["large_upload".into()]
+        } else {
+            vec![]
+        },
+    }
+}
+
+/// The box's state, as the daemon would hold it (journals on disk survive a restart; here the
+/// memory outlives the server threads).
+#[derive(Debug, Default)]
+pub struct MemoryBox {
+    records: u64,
+    acked: u64,
+    alerts: Vec<AlertRecord>,
+    rules: Vec<u8>,
+    clock_ms: u64,
+}
+
+impl MemoryBox {
+    fn new(records: u64) -> Self {
+        let alerts = (1..=records / 97)
+            .map(|i| {
+                let s = summary(i * 97);
+                AlertRecord {
+                    seq: i,
+                    ts: s.window_end,
+                    device: s.device,
+                    destination: s.destination,
+                    rule: "large_upload".into(),
+                    severity: Verdict::Suspicious,
+                    reasons: vec![format!("{} bytes up", s.bytes_up)],
+                    bytes_up: s.bytes_up,
+                    bytes_down: s.bytes_down,
+                }
+            })
+            .collect();
+        MemoryBox {
+            records,
+            alerts,
+            rules: b"# rules\n".to_vec(),
+            ..Default::default()
+        }
+    }
+    pub fn acked(&self) -> u64 {
+        self.acked
+    }
+    pub fn alerts_len(&self) -> u64 {
+        self.alerts.len() as u64
+    }
+}
+
+/// The box state shared by successive server threads.
+#[derive(Debug, Clone)]
+pub struct SharedBox(pub Arc<Mutex<MemoryBox>>);
+
+fn page<T: serde::Serialize + Clone>(
+    all: impl Iterator<Item = T>,
+    max: usize,
+    max_bytes: usize,
+) -> Page<T> {
+    let mut records = Vec::new();
+    let mut bytes = 0;
+    let mut all = all.peekable();
+    while let Some(r) = all.peek() {
+        let len = encoded_len(r).unwrap();
+        if records.len() == max || (!records.is_empty() && bytes + len > max_bytes) {
+            break;
+        }
+        bytes += len;
+        records.push(all.next().unwrap());
+    }
+    Page {
+        more: all.peek().is_some(),
+        records,
+    }
+}
+
+impl LinkBackend for SharedBox {
+    fn box_id(&self) -> String {
+        "box-under-test".into()
+    }
+    fn status(&mut self) -> Status {
+        let b = self.0.lock().unwrap();
+        let port = |name: &str| PortStatus {
+            name: name.into(),
+            state: PortState::Up,
+            frames: 0,
+            drops: 0,
+        };
+        Status {
+            firmware: "telltaled test".into(),
+            uptime_s: 1,
+            clock_ms: b.clock_ms,
+            clock_set: b.clock_ms > 0,
+            indicator: "watching".into(),
+            alert_latched: false,
+            lan: port("lan0"),
+            wan: port("wan0"),
+            frames: 0,
+            skipped: 0,
+            devices: 0,
+            flows: 0,
+            alerts: b.alerts.len() as u64,
+            last_alert_seq: b.alerts.len() as u64,
+            journal: JournalRange {
+                first_seq: 1,
+                last_seq: b.records,
+                acked_seq: b.acked,
+                bytes: 0,
+                cap_bytes: 0,
+                lost: 0,
+            },
+            rules_crc: 0,
+        }
+    }
+    fn summaries_after(&mut self, after: u64, max: usize, max_bytes: usize) -> Page<SummaryRecord> {
+        let n = self.0.lock().unwrap().records;
+        page((after + 1..=n).map(summary), max, max_bytes)
+    }
+    fn ack_summaries(&mut self, upto: u64) -> Result<u64, String> {
+        let mut b = self.0.lock().unwrap();
+        b.acked = b.acked.max(upto.min(b.records));
+        Ok(b.acked)
+    }
+    fn alerts_after(&mut self, after: u64, max: usize, max_bytes: usize) -> Page<AlertRecord> {
+        let b = self.0.lock().unwrap();
+        page(
+            b.alerts.iter().filter(|a| a.seq > after).cloned(),
+            max,
+            max_bytes,
+        )
+    }
+    fn ack_alerts(&mut self, _upto: u64) -> Result<bool, String> {
+        Ok(false)
+    }
+    fn set_time(&mut self, unix_ms: u64) -> Result<u64, String> {
+        let mut b = self.0.lock().unwrap();
+        Ok(std::mem::replace(&mut b.clock_ms, unix_ms))
+    }
+    fn apply_rules(&mut self, text: &[u8]) -> Result<(), String> {
+        if text.starts_with(b"bad") {
+            return Err("rules.toml:1: not a rules file".into());
+        }
+        self.0.lock().unwrap().rules = text.to_vec();
+        Ok(())
+    }
+    fn rules(&mut self) -> Vec<u8> {
+        self.0.lock().unwrap().rules.clone()
+    }
+}
+
+/// What the cable does to the bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    /// Flip a random bit in about one byte in this many (0: never).
+    pub corrupt_one_in: u64,
+}
+
+/// What the cable did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FaultsDone {
+    pub corrupted: u64,
+    pub cuts: u64,
+    pub dropped: u64,
+}
+
+struct Cable {
+    faults: Faults,
+    /// Cuts requested and not started yet.
+    cut_requests: Arc<AtomicU64>,
+    dead_until: Mutex<Option<Instant>>,
+    done: Mutex<FaultsDone>,
+    rng: Mutex<u64>,
+}
+
+impl Cable {
+    fn rand(&self) -> u64 {
+        let mut s = self.rng.lock().unwrap();
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        *s
+    }
+
+    /// Passes `bytes` through the cable's faults; returns what comes out the other end.
+    fn carry(&self, bytes: &mut Vec<u8>) {
+        let now = Instant::now();
+        {
+            let mut dead = self.dead_until.lock().unwrap();
+            if self.cut_requests.load(Ordering::SeqCst) > 0 && dead.is_none() {
+                self.cut_requests.fetch_sub(1, Ordering::SeqCst);
+                // Let part of this chunk through: the cut lands mid-frame.
+                let keep = (self.rand() as usize) % bytes.len().max(1);
+                let mut d = self.done.lock().unwrap();
+                d.cuts += 1;
+                d.dropped += (bytes.len() - keep) as u64;
+                bytes.truncate(keep);
+                *dead = Some(now + Duration::from_millis(600));
+                return;
+            }
+            if let Some(until) = *dead {
+                if now < until {
+                    self.done.lock().unwrap().dropped += bytes.len() as u64;
+                    bytes.clear();
+                    return;
+                }
+                *dead = None;
+            }
+        }
+        if self.faults.corrupt_one_in > 0 {
+            for b in bytes.iter_mut() {
+                if self.rand() % self.faults.corrupt_one_in == 0 {
+                    *b ^= 1 << (self.rand() % 8);
+                    self.done.lock().unwrap().corrupted += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Copies one direction of the cable until `stop`.
+fn pump(mut from: TTYPort, mut to: TTYPort, cable: Arc<Cable>, stop: Arc<AtomicBool>) {
+    let mut buf = vec![0u8; 4096];
+    while !stop.load(Ordering::Relaxed) {
+        match from.read(&mut buf) {
+            Ok(0) => std::thread::sleep(Duration::from_millis(5)),
+            Ok(n) => {
+                let mut chunk = buf[..n].to_vec();
+                cable.carry(&mut chunk);
+                if !chunk.is_empty() {
+                    let _ = to.write_all(&chunk);
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::TimedOut => {}
+            // EIO while no one holds the other side open: wait for it.
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+}
+
+/// The bench: box server on pty A, host on pty B, the cable between the two masters.
+pub struct Bench {
+    backend: SharedBox,
+    box_port: PathBuf,
+    host_port: PathBuf,
+    server_stop: Mutex<Arc<AtomicBool>>,
+    server: Mutex<Option<JoinHandle<()>>>,
+    starts: AtomicU64,
+    cable: Arc<Cable>,
+    cable_stop: Arc<AtomicBool>,
+    pumps: Vec<JoinHandle<()>>,
+    // The pty slaves stay open so the masters never see a hang-up between server restarts.
+    _slaves: (TTYPort, TTYPort),
+    dir: PathBuf,
+}
+
+impl Bench {
+    /// Starts the server and the cable.
+    pub fn start(records: u64, faults: Faults) -> Bench {
+        let (mut master_a, slave_a) = TTYPort::pair().expect("pty pair");
+        let (mut master_b, slave_b) = TTYPort::pair().expect("pty pair");
+        master_a.set_timeout(Duration::from_millis(20)).unwrap();
+        master_b.set_timeout(Duration::from_millis(20)).unwrap();
+        let box_port = PathBuf::from(slave_a.name().unwrap());
+        let host_port = PathBuf::from(slave_b.name().unwrap());
+        let cable = Arc::new(Cable {
+            faults,
+            cut_requests: Arc::new(AtomicU64::new(0)),
+            dead_until: Mutex::new(None),
+            done: Mutex::new(FaultsDone::default()),
+            rng: Mutex::new(0x9E37_79B9_7F4A_7C15),
+        });
+        let cable_stop = Arc::new(AtomicBool::new(false));
+        let pumps = vec![
+            {
+                let (f, t) = (
+                    master_a.try_clone_native().unwrap(),
+                    master_b.try_clone_native().unwrap(),
+                );
+                let (c, s) = (cable.clone(), cable_stop.clone());
+                std::thread::spawn(move || pump(f, t, c, s))
+            },
+            {
+                let (c, s) = (cable.clone(), cable_stop.clone());
+                std::thread::spawn(move || pump(master_b, master_a, c, s))
+            },
+        ];
+        let dir = std::env::temp_dir().join(format!(
+            "telltale-link-{}-{}",
+            std::process::id(),
+            box_port.file_name().unwrap().to_string_lossy()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let bench = Bench {
+            backend: SharedBox(Arc::new(Mutex::new(MemoryBox::new(records)))),
+            box_port,
+            host_port,
+            server_stop: Mutex::new(Arc::new(AtomicBool::new(false))),
+            server: Mutex::new(None),
+            starts: AtomicU64::new(0),
+            cable,
+            cable_stop,
+            pumps,
+            _slaves: (slave_a, slave_b),
+            dir,
+        };
+        bench.start_server();
+        bench
+    }
+
+    fn start_server(&self) {
+        let stop = Arc::new(AtomicBool::new(false));
+        *self.server_stop.lock().unwrap() = stop.clone();
+        let mut backend = self.backend.clone();
+        let path = self.box_port.clone();
+        self.starts.fetch_add(1, Ordering::SeqCst);
+        let handle = std::thread::spawn(move || {
+            run_serial(&path, &mut backend, &stop, &mut |line| {
+                eprintln!("box: {line}")
+            });
+        });
+        *self.server.lock().unwrap() = Some(handle);
+    }
+
+    /// Stops the box's server (as a daemon restart would) and starts a new one.
+    pub fn restart_server(&self) {
+        self.server_stop
+            .lock()
+            .unwrap()
+            .store(true, Ordering::SeqCst);
+        if let Some(h) = self.server.lock().unwrap().take() {
+            h.join().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        self.start_server();
+    }
+
+    pub fn server_starts(&self) -> u64 {
+        self.starts.load(Ordering::SeqCst)
+    }
+    pub fn host_port(&self) -> PathBuf {
+        self.host_port.clone()
+    }
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join("telltale.db")
+    }
+    pub fn backend(&self) -> std::sync::MutexGuard<'_, MemoryBox> {
+        self.backend.0.lock().unwrap()
+    }
+    /// Raise by one to cut the cable at the next bytes.
+    pub fn cuts(&self) -> Arc<AtomicU64> {
+        self.cable.cut_requests.clone()
+    }
+    pub fn faults_done(&self) -> FaultsDone {
+        *self.cable.done.lock().unwrap()
+    }
+}
+
+impl Drop for Bench {
+    fn drop(&mut self) {
+        self.server_stop
+            .lock()
+            .unwrap()
+            .store(true, Ordering::SeqCst);
+        if let Some(h) = self.server.lock().unwrap().take() {
+            let _ = h.join();
+        }
+        self.cable_stop.store(true, Ordering::SeqCst);
+        for p in self.pumps.drain(..) {
+            let _ = p.join();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
