@@ -585,4 +585,15 @@ fn health_in_box(topo: &Topology) {
     let hits: Vec<_> = seen.iter().filter(|(_, d)| *d == probe).collect();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].0, Some(Port::Wan));
+
+    // Removed while down: the kernel reports no error then; the once-a-second check notices.
+    topo.ip(&topo.boxed, &["link", "set", "wan0", "down"]);
+    drain(&mut source, Duration::from_millis(100));
+    topo.ip(&topo.boxed, &["link", "del", "wan0"]);
+    drain(&mut source, Duration::from_millis(1300));
+    assert_eq!(source.health(Port::Wan), PortHealth::Missing);
+    topo.replug_wan();
+    drain(&mut source, Duration::from_millis(1500));
+    assert_eq!(source.health(Port::Wan), PortHealth::Up);
+    assert_eq!(source.port_stats(Port::Wan).reopened, 2);
 }

@@ -53,12 +53,6 @@ impl core::fmt::Debug for PnetPort {
     }
 }
 
-// SAFETY: pnet_datalink's Linux receiver and sender own a socket descriptor and heap buffers
-// (Arc'd descriptor shared by the two only); nothing in them is tied to the creating thread. The
-// boxed traits lack a `Send` bound only because pnet does not declare one; the port moves
-// between threads whole, with both halves, and is never shared.
-unsafe impl Send for PnetPort {}
-
 impl PnetPort {
     fn open(interfaces: &Interfaces, interface: &str, port: Port) -> Result<Self, SourceError> {
         let ifindex = interfaces.index(interface)?;

@@ -7,7 +7,8 @@
 //!
 //! An interface that goes away (a USB adapter pulled out) leaves its socket bound to nothing:
 //! the port is then `Missing`, and every second the source looks for an interface of that
-//! name and opens a new ring on it.
+//! name and opens a new ring on it. Whether the bound interface is still there is checked on
+//! a socket error and once a second.
 
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,7 @@ struct Slot {
     ring: Option<RingPort>,
     /// Counters of rings this port had before its interface vanished.
     past: PortStats,
-    last_attempt: Instant,
+    last_check: Instant,
 }
 
 impl Slot {
@@ -51,7 +52,7 @@ impl Slot {
             self.past.kernel.add(ring.stats.kernel);
             self.past.bad_blocks += ring.stats.bad_blocks;
         }
-        self.last_attempt = Instant::now();
+        self.last_check = Instant::now();
     }
 }
 
@@ -81,7 +82,7 @@ impl TpacketSource {
                 interface: interface.to_owned(),
                 ring: Some(RingPort::open(interface, ifindex, &req)?),
                 past: PortStats::default(),
-                last_attempt: Instant::now(),
+                last_check: Instant::now(),
             })
         };
         let lan_slot = open(lan)?;
@@ -110,27 +111,30 @@ impl TpacketSource {
         &self.slot(port).interface
     }
 
-    /// Opens a ring again on ports whose interface vanished, at most once a second each.
+    /// Once a second per port: closes a ring whose interface is gone or was replaced (the
+    /// kernel does not always report it: an interface removed while down sends no error), and
+    /// opens a ring again on a port whose interface came back.
     ///
-    /// A new socket belongs to the network namespace of the thread that creates it, so this is
-    /// done only from a thread in the namespace the source was opened in (the daemon has one
-    /// namespace; a test that opened the source inside another must poll from there too).
-    fn reopen_missing(&mut self) {
-        if self.slots.iter().all(|slot| slot.ring.is_some()) || !self.interfaces.is_current_netns()
-        {
-            return;
-        }
+    /// A new socket belongs to the network namespace of the thread that creates it, so rings
+    /// are reopened only from a thread in the namespace the source was opened in (the daemon has
+    /// one namespace; a test that opened the source inside another must poll from there too).
+    fn check_ports(&mut self) {
+        let same_netns = self.interfaces.is_current_netns();
         for slot in &mut self.slots {
-            if slot.ring.is_some() || slot.last_attempt.elapsed() < REOPEN_INTERVAL {
+            if slot.last_check.elapsed() < REOPEN_INTERVAL {
                 continue;
             }
-            slot.last_attempt = Instant::now();
-            let Ok(ifindex) = self.interfaces.index(&slot.interface) else {
-                continue;
-            };
-            if let Ok(ring) = RingPort::open(&slot.interface, ifindex, &self.req) {
-                slot.ring = Some(ring);
-                slot.past.reopened += 1;
+            slot.last_check = Instant::now();
+            let current = self.interfaces.index(&slot.interface).ok();
+            match (&slot.ring, current) {
+                (Some(ring), current) if current != Some(ring.ifindex()) => slot.detach(),
+                (None, Some(ifindex)) if same_netns => {
+                    if let Ok(ring) = RingPort::open(&slot.interface, ifindex, &self.req) {
+                        slot.ring = Some(ring);
+                        slot.past.reopened += 1;
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -203,7 +207,7 @@ impl FrameSource for TpacketSource {
         timeout: Duration,
         each: &mut dyn FnMut(&Frame<'_>),
     ) -> Result<usize, SourceError> {
-        self.reopen_missing();
+        self.check_ports();
         if !self.anything_waiting() {
             let fds = [
                 self.slots[0].ring.as_ref().map(RingPort::fd),
