@@ -365,7 +365,7 @@ fn run_frame_test(
 
 #[test]
 fn tpacket_sees_each_frame_once_on_its_port_with_tags_and_counters() {
-    if !require_root("tpacket_sees_each_frame_once") {
+    if !require_root("tpacket_sees_each_frame_once_on_its_port_with_tags_and_counters") {
         return;
     }
     let (t, seen, _source) = run_frame_test("ring", |topo| {
@@ -516,7 +516,7 @@ fn missing_interfaces_and_bad_geometry_are_clear_errors() {
 
 #[test]
 fn tpacket_port_health_follows_the_links_and_reopens_a_replugged_port() {
-    if !require_root("tpacket_port_health") {
+    if !require_root("tpacket_port_health_follows_the_links_and_reopens_a_replugged_port") {
         return;
     }
     let topo = Topology::new("health");
