@@ -71,7 +71,6 @@ fn random_byte_corruption_loses_and_duplicates_nothing() {
         RECORDS,
         Faults {
             corrupt_one_in: 50_000,
-            ..Faults::default()
         },
     );
     let (_, retries) = pull_all_and_check(&bench, |_| {});

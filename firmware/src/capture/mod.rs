@@ -3,10 +3,13 @@
 //! A `Frame` borrows its bytes from the capture buffer (a memory-mapped file here; the kernel ring
 //! on the box), so nothing on the hot path copies a frame.
 
+pub mod bridge;
 pub mod file;
 pub mod pcap;
 pub mod pcapng;
+pub mod pnet_source;
 pub mod source;
+pub mod tpacket;
 
 use core::fmt;
 

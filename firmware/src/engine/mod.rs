@@ -324,13 +324,15 @@ impl Engine {
             core.expire_idle(now, &self.config, sink);
         }
 
-        let l2 = match link::decode(frame.link, frame.data) {
+        let l2 = match link::decode_frame(frame) {
             Ok(l2) => l2,
             Err(_) => return core.counters.skip(Skip::LinkMalformed),
         };
+        // A tag the capture stripped is counted in `wire_len` but is not missing from the frame.
+        let stripped = if frame.stripped_vlan.is_some() { 4 } else { 0 };
         let len = ip::FrameLen {
             wire: frame.wire_len,
-            cut: (frame.wire_len as usize).saturating_sub(frame.data.len()),
+            cut: (frame.wire_len as usize).saturating_sub(frame.data.len() + stripped),
         };
         let transport = match l2.network {
             Network::Ipv4(bytes) => ip::ipv4_transport(bytes, &mut self.defrag, frame.ts, len),
@@ -588,3 +590,6 @@ impl Core {
         );
     }
 }
+
+#[cfg(test)]
+mod vlan_tests;

@@ -282,6 +282,18 @@ pub struct VlanInfo {
     pub tags: u8,
 }
 
+impl VlanInfo {
+    /// These tags with one more tag, `id`, outside them (a tag the capture took off the frame
+    /// before the bytes we walked).
+    pub fn with_outer(self, id: u16) -> VlanInfo {
+        VlanInfo {
+            outer_id: Some(id),
+            inner_id: self.inner_id.or(Some(id)),
+            tags: self.tags.saturating_add(1),
+        }
+    }
+}
+
 /// The network-layer protocol an encapsulation walk ended at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Network<'a> {

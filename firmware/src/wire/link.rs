@@ -3,10 +3,11 @@
 //! This module owns the per-link-type headers that are not Ethernet: BSD loopback (`NULL`,
 //! address family in host byte order, either order accepted), OpenBSD loopback (`LOOP`, network
 //! order), raw IP (version nibble), and Linux cooked captures v1 (`SLL`, 16 bytes) and v2 (`SLL2`,
-//! 20 bytes). Ethernet and everything between it and IP lives in [`super::ethernet`]; [`decode`]
-//! is the one entry point the engine calls.
+//! 20 bytes). Ethernet and everything between it and IP lives in [`super::ethernet`];
+//! [`decode_frame`] is the one entry point the engine calls: it is [`decode`] plus the VLAN tag
+//! a live capture took off the frame (`Frame::stripped_vlan`), put back as the outermost tag.
 
-use crate::capture::LinkType;
+use crate::capture::{Frame, LinkType};
 
 use super::ethernet::{self, MacAddr, VlanInfo};
 use super::{be16, be32, need, Result, WireError};
@@ -101,6 +102,17 @@ impl<'a> L2<'a> {
             network: enc.network,
         }
     }
+}
+
+/// Dissects a captured frame down to its network layer, with the VLAN tag the capture stripped
+/// (if any) restored as the outermost tag: a frame read from a live ring dissects to the same
+/// VLAN ids as the same frame read from a file written by tcpdump.
+pub fn decode_frame<'a>(frame: &Frame<'a>) -> Result<L2<'a>> {
+    let mut l2 = decode(frame.link, frame.data)?;
+    if let Some(tag) = frame.stripped_vlan {
+        l2.vlan = l2.vlan.with_outer(tag.vlan_id());
+    }
+    Ok(l2)
 }
 
 /// Dissects `frame`, captured with link type `link`, down to its network layer.
@@ -371,6 +383,57 @@ mod tests {
         for len in 0..24 {
             assert!(decode(LinkType::LinuxSll2, &SLL2_VLAN_IPV6[..len]).is_err());
         }
+    }
+
+    /// An Ethernet frame with one 802.1Q tag (VLAN 42, priority 3) around an IPv4 stub.
+    const TAGGED: [u8; 20] = [
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x02, // destination
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x01, // source
+        0x81, 0x00, // TPID 802.1Q
+        0x60, 0x2a, // TCI: PCP 3, DEI 0, VID 42
+        0x08, 0x00, // EtherType IPv4
+        0x45, 0x00, // start of the IPv4 packet
+    ];
+
+    fn live_frame<'a>(data: &'a [u8], stripped: Option<crate::capture::VlanTag>) -> Frame<'a> {
+        Frame {
+            data,
+            wire_len: 20,
+            ts: crate::capture::Timestamp(0),
+            link: LinkType::Ethernet,
+            port: Some(crate::capture::Port::Lan),
+            stripped_vlan: stripped,
+        }
+    }
+
+    #[test]
+    fn stripped_vlan_tag_is_restored_as_outermost() {
+        let tagged = decode_frame(&live_frame(&TAGGED, None)).unwrap();
+        // The same frame as a ring hands it: the tag in metadata, the bytes untagged.
+        let mut untagged = Vec::from(&TAGGED[..12]);
+        untagged.extend_from_slice(&TAGGED[16..]);
+        let tag = crate::capture::VlanTag {
+            tpid: 0x8100,
+            tci: 0x602a,
+        };
+        let stripped = decode_frame(&live_frame(&untagged, Some(tag))).unwrap();
+        assert_eq!(stripped, tagged);
+        assert_eq!(stripped.vlan.outer_id, Some(42));
+        assert_eq!(stripped.vlan.inner_id, Some(42));
+        assert_eq!(stripped.vlan.tags, 1);
+        assert_eq!(stripped.network, Network::Ipv4(&IPV4_STUB));
+        // QinQ: the kernel strips the outer (service) tag, the inner one stays in the bytes.
+        let outer = crate::capture::VlanTag {
+            tpid: 0x88a8,
+            tci: 7,
+        };
+        let qinq = decode_frame(&live_frame(&TAGGED, Some(outer))).unwrap();
+        assert_eq!(qinq.vlan.outer_id, Some(7));
+        assert_eq!(qinq.vlan.inner_id, Some(42));
+        assert_eq!(qinq.vlan.tags, 2);
+        // No tag anywhere: nothing invented.
+        let plain = decode_frame(&live_frame(&untagged, None)).unwrap();
+        assert_eq!(plain.vlan, VlanInfo::default());
     }
 
     #[test]
