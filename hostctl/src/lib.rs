@@ -9,8 +9,10 @@
 //!
 //! It depends only on `telltale-proto`.
 
+pub mod cli;
 pub mod link;
 pub mod pull;
+pub mod report;
 pub mod store;
 
 pub use telltale_proto::PROTOCOL_VERSION;

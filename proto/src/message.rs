@@ -30,6 +30,8 @@ pub struct RulesChunk {
     pub crc: u32,
     /// The bytes.
     pub data: Vec<u8>,
+    /// Apply the file when it is complete (`false`: only check it and say what is wrong).
+    pub apply: bool,
 }
 
 /// What the host asks.
@@ -150,6 +152,13 @@ pub enum Response {
     RulesReceived {
         /// Bytes received so far.
         received: u32,
+    },
+    /// The new rules are valid (a check, `apply: false`); nothing changed.
+    RulesValid {
+        /// Their length.
+        bytes: u32,
+        /// Their CRC-32.
+        crc: u32,
     },
     /// The new rules are in force.
     RulesApplied {

@@ -136,6 +136,7 @@ fn chunk(len: usize) -> RulesChunk {
         total: 40_000,
         crc: 0x1234_5678,
         data,
+        apply: len % 2 == 0,
     }
 }
 
@@ -196,6 +197,7 @@ fn responses() -> Vec<Response> {
             bytes: 40_000,
             crc: 1,
         },
+        Response::RulesValid { bytes: 1, crc: 2 },
         Response::RulesRejected {
             reason: "rules.toml:12: watch.domains: \"\" is not a domain".into(),
         },

@@ -45,6 +45,9 @@ pub trait LinkBackend {
     /// reason (`rules.toml:12: ...`), keeping the rules in force.
     fn apply_rules(&mut self, text: &[u8]) -> Result<(), String>;
 
+    /// Validates a complete rules file without applying it; the reason when it is wrong.
+    fn check_rules(&mut self, text: &[u8]) -> Result<(), String>;
+
     /// The rules file in force.
     fn rules(&mut self) -> Vec<u8>;
 }

@@ -18,6 +18,7 @@ pub const BATCH_BYTES: usize = MAX_PAYLOAD / 2;
 /// A rules file being received.
 #[derive(Debug)]
 struct Upload {
+    apply: bool,
     total: u32,
     crc: u32,
     data: Vec<u8>,
@@ -103,6 +104,7 @@ impl Session {
                     total: text.len() as u32,
                     crc: crc32(&text),
                     data: text[start..end].to_vec(),
+                    apply: false,
                 })
             }
         }
@@ -134,6 +136,7 @@ impl Session {
         }
         if chunk.offset == 0 {
             self.upload = Some(Upload {
+                apply: chunk.apply,
                 total: chunk.total,
                 crc: chunk.crc,
                 data: Vec::with_capacity(chunk.total as usize),
@@ -148,7 +151,7 @@ impl Session {
                 ),
             );
         };
-        if chunk.total != upload.total || chunk.crc != upload.crc {
+        if chunk.total != upload.total || chunk.crc != upload.crc || chunk.apply != upload.apply {
             self.upload = None;
             return error(
                 ErrorCode::BadRequest,
@@ -197,11 +200,15 @@ impl Session {
                 ),
             };
         }
+        let bytes = upload.total;
+        if !upload.apply {
+            return match backend.check_rules(&upload.data) {
+                Ok(()) => Response::RulesValid { bytes, crc },
+                Err(reason) => Response::RulesRejected { reason },
+            };
+        }
         match backend.apply_rules(&upload.data) {
-            Ok(()) => Response::RulesApplied {
-                bytes: upload.total,
-                crc,
-            },
+            Ok(()) => Response::RulesApplied { bytes, crc },
             Err(reason) => Response::RulesRejected { reason },
         }
     }

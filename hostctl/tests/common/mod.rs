@@ -202,6 +202,12 @@ impl LinkBackend for SharedBox {
         self.0.lock().unwrap().rules = text.to_vec();
         Ok(())
     }
+    fn check_rules(&mut self, text: &[u8]) -> Result<(), String> {
+        if text.starts_with(b"bad") {
+            return Err("rules.toml:1: not a rules file".into());
+        }
+        Ok(())
+    }
     fn rules(&mut self) -> Vec<u8> {
         self.0.lock().unwrap().rules.clone()
     }
