@@ -1,19 +1,23 @@
 //! Opening a journal directory after whatever happened to it: every segment is read and every
 //! record verified; a torn or corrupt tail is cut (the file truncated at the last good record and
-//! fsynced), a corrupt stretch in the middle is stepped over and left in place, files left
-//! half-written by a crash are removed, a missing or unreadable state file falls back to zeros.
-//! [`RecoveryReport`] says what was found and done, one log line each ([`RecoveryReport::lines`]).
+//! fsynced); a corrupt stretch in the middle is stepped over and the segment rewritten without
+//! it (atomically: temporary file, fsync, rename, directory fsync), so the records after it
+//! stay and the damage is reported once; files left half-written by a crash are removed; a
+//! missing or unreadable state file falls back to zeros. [`RecoveryReport`] says what was found
+//! and done, one log line each ([`RecoveryReport::lines`]).
 //!
 //! Everything kept is fsynced before the journal opens, so every record recovery keeps counts as
 //! durable.
 
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::error::{JournalError, Op, Result};
-use super::format::{SegmentHeader, FORMAT_VERSION, HEADER_LEN};
+use super::format::{SegmentHeader, FORMAT_VERSION, FRAME_HEADER_LEN, HEADER_LEN};
 use super::fsio::{
-    ensure_dir, read_if_exists, remove_durably, sync_dir, sync_file, truncate_durably,
+    ensure_dir, read_if_exists, remove_durably, replace_atomically, sync_dir, sync_file,
+    truncate_durably,
 };
 use super::scan::{Piece, Scanner};
 use super::segment::{list, Segment};
@@ -61,7 +65,8 @@ pub struct RecoveryReport {
     pub records: u64,
     /// Torn or corrupt tails cut off (the file was truncated at `offset`).
     pub cut: Vec<Region>,
-    /// Corrupt stretches with good records after them, stepped over and left in place.
+    /// Corrupt stretches with good records after them, stepped over; the segment was rewritten
+    /// without them (offsets are in the file as it was).
     pub skipped: Vec<Region>,
     /// Segments whose header is damaged (their records were still read).
     pub bad_headers: Vec<(PathBuf, String)>,
@@ -134,7 +139,7 @@ impl RecoveryReport {
         }
         for r in &self.skipped {
             out.push(format!(
-                "journal {dir}: skipped {} corrupt bytes at offset {} of {} (records after them kept)",
+                "journal {dir}: dropped {} corrupt bytes at offset {} of {} (records after them kept)",
                 r.bytes,
                 r.offset,
                 r.path.display()
@@ -312,14 +317,23 @@ fn recover_segment(
     };
     let start = first_seq.saturating_sub(1).max(last_before.unwrap_or(0));
     let body = &bytes[HEADER_LEN..];
+    // The good frames, as ranges of `bytes`, in case the segment has to be rewritten.
+    let mut kept: Vec<Range<usize>> = Vec::new();
+    let mut skipped = false;
+    let mut tail = None;
     for piece in Scanner::new(body, HEADER_LEN as u64, start, true) {
         match piece {
-            Piece::Record { seq, payload, .. } => segment.note_record(
+            Piece::Record {
                 seq,
-                (payload.len() + super::format::FRAME_HEADER_LEN) as u64,
-            ),
+                payload,
+                offset,
+            } => {
+                let len = payload.len() + FRAME_HEADER_LEN;
+                segment.note_record(seq, len as u64);
+                kept.push(offset as usize..offset as usize + len);
+            }
             Piece::Skipped { offset, len } => {
-                segment.bytes += len;
+                skipped = true;
                 report.skipped.push(Region {
                     path: path.to_path_buf(),
                     offset,
@@ -327,7 +341,7 @@ fn recover_segment(
                 });
             }
             Piece::Tail { offset, len } => {
-                truncate_durably(path, offset)?;
+                tail = Some(offset);
                 report.cut.push(Region {
                     path: path.to_path_buf(),
                     offset,
@@ -336,6 +350,21 @@ fn recover_segment(
             }
             Piece::NeedMore { .. } => unreachable!("a complete scan never asks for more"),
         }
+    }
+    if skipped {
+        // Rewrite the segment without the corrupt stretches (and any tail), atomically, so the
+        // damage is reported once and the file reads clean from now on.
+        let mut clean = bytes[..HEADER_LEN].to_vec();
+        for range in kept {
+            clean.extend_from_slice(&bytes[range]);
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("segment names are ASCII");
+        replace_atomically(&dir, name, &clean)?;
+    } else if let Some(offset) = tail {
+        truncate_durably(path, offset)?;
     }
     Ok(Some(segment))
 }
