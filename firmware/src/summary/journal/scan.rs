@@ -62,6 +62,7 @@ pub struct Scanner<'a> {
     pos: usize,
     prev_seq: u64,
     complete: bool,
+    asked_more: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -75,6 +76,7 @@ impl<'a> Scanner<'a> {
             pos: 0,
             prev_seq,
             complete,
+            asked_more: false,
         }
     }
 
@@ -123,10 +125,15 @@ impl Iterator for Scanner<'_> {
 
     fn next(&mut self) -> Option<Piece> {
         let at = self.pos;
-        if at == self.bytes.len() {
-            return None;
-        }
         let offset = self.base + at as u64;
+        if at == self.bytes.len() {
+            if self.complete || self.asked_more {
+                return None;
+            }
+            // The bytes ended on a frame boundary, but the segment goes on.
+            self.asked_more = true;
+            return Some(Piece::NeedMore { offset });
+        }
         if let FrameCheck::Good(frame) = check_frame(&self.bytes[at..]) {
             if frame.seq > self.prev_seq {
                 self.prev_seq = frame.seq;
@@ -141,6 +148,7 @@ impl Iterator for Scanner<'_> {
         if !self.complete {
             // The frame may run on past these bytes, or the next good one may lie beyond them.
             self.pos = self.bytes.len();
+            self.asked_more = true;
             return Some(Piece::NeedMore { offset });
         }
         match self.resync(at) {
@@ -281,6 +289,21 @@ mod tests {
         // Records below the segment's start are refused too.
         let pieces: Vec<_> = Scanner::new(&bytes, 0, 5, true).collect();
         assert_eq!(seqs(&pieces), vec![6]);
+    }
+
+    #[test]
+    fn partial_bytes_ending_on_a_frame_boundary_ask_for_more() {
+        let (bytes, offsets) = frames(1..=3);
+        let pieces: Vec<_> = Scanner::new(&bytes[..offsets[2]], 0, 0, false).collect();
+        assert_eq!(seqs(&pieces), vec![1, 2]);
+        assert_eq!(
+            pieces.last(),
+            Some(&Piece::NeedMore {
+                offset: offsets[2] as u64
+            })
+        );
+        let pieces: Vec<_> = Scanner::new(&bytes[..offsets[2]], 0, 0, true).collect();
+        assert_eq!(pieces.len(), 2, "complete bytes just end");
     }
 
     #[test]

@@ -151,7 +151,10 @@ impl Journal {
             .max(state.acked_seq)
             .max(state.dropped_through);
         let floor = segments.last().map_or(0, |s| s.first_seq.saturating_sub(1));
-        let next_seq = last_seq.max(state.reserved_seq).max(floor) + 1;
+        let next_seq = last_seq
+            .max(state.reserved_seq)
+            .max(floor)
+            .saturating_add(1);
 
         // Records go to a fresh segment: appending after a recovered tail would mix two runs'
         // numbering in one file. An empty newest segment is reused when it starts right here.
@@ -164,7 +167,7 @@ impl Journal {
                 }
             }
         }
-        state.reserved_seq = next_seq + SEQ_RESERVE - 1;
+        state.reserved_seq = next_seq.saturating_add(SEQ_RESERVE - 1);
         state.store(&dir, config.kind)?;
         let active = if reuse {
             ActiveFile::open(&segments[segments.len() - 1].path)?
@@ -283,7 +286,7 @@ impl Journal {
         }
         let seq = self.next_seq;
         if seq > self.state.reserved_seq {
-            self.state.reserved_seq = seq + SEQ_RESERVE - 1;
+            self.state.reserved_seq = seq.saturating_add(SEQ_RESERVE - 1);
             self.state.store(&self.config.dir, self.config.kind)?;
         }
         let needed = frame_len(payload.len()) as u64;

@@ -75,6 +75,46 @@ fn pulls_in_a_row_use_the_cursor_and_agree_with_fresh_reads() {
 }
 
 #[test]
+fn reads_of_large_segments_go_window_by_window() {
+    let tmp = TempDir::new("windows");
+    let mut config = small(tmp.path());
+    config.segment_bytes = 1 << 20;
+    config.cap_bytes = 1 << 22;
+    config.sync = super::super::SyncPolicy {
+        max_records: 512,
+        max_delay: std::time::Duration::from_secs(3600),
+    };
+    let mut j = Journal::open(config).expect("open");
+    // Frames of 64 bytes: a read window of 10 records and 480 payload bytes is 480 + 160 +
+    // 16384 = 17024 bytes, 266 frames, ending exactly on a frame boundary.
+    for _ in 0..3000 {
+        j.append(&[0x5A; 48]).expect("append");
+    }
+    j.sync().expect("sync");
+    assert_eq!(segment_files(tmp.path()).len(), 1);
+    for after in [0u64, 100, 265, 266, 267, 1000, 2990] {
+        let batch = j.read_after(after, 10, 480).expect("read");
+        let expected: Vec<u64> = (after + 1..=3000).take(10).collect();
+        assert_eq!(seqs(&batch), expected, "after {after}");
+    }
+    // Pull after pull through the whole segment.
+    let mut after = 0;
+    let mut count = 0;
+    loop {
+        let batch = j.read_after(after, 7, 7 * 48).expect("read");
+        if batch.entries.is_empty() {
+            break;
+        }
+        for e in &batch.entries {
+            assert_eq!(e.seq, after + 1);
+            after = e.seq;
+            count += 1;
+        }
+    }
+    assert_eq!(count, 3000);
+}
+
+#[test]
 fn reads_continue_when_rotation_removed_the_cursor_segment() {
     let tmp = TempDir::new("cursor-rot");
     let mut j = Journal::open(small(tmp.path())).expect("open");
