@@ -115,6 +115,30 @@ fn reads_of_large_segments_go_window_by_window() {
 }
 
 #[test]
+fn damage_that_appears_while_open_is_stepped_over_on_read() {
+    let tmp = TempDir::new("rot-while-open");
+    let mut config = small(tmp.path());
+    config.cap_bytes = 1 << 20;
+    let mut j = Journal::open(config).expect("open");
+    fill(&mut j, 30);
+    let second = segment_files(tmp.path())[1].clone();
+    let mut bytes = std::fs::read(&second).expect("read");
+    // The second frame's payload: header 32 bytes, first frame 16 + its payload.
+    let first_seq: u64 = second
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .and_then(|s| s.parse().ok())
+        .expect("name");
+    let at = 32 + 16 + payload(first_seq).len() + 16 + 3;
+    bytes[at] ^= 0x08;
+    std::fs::write(&second, bytes).expect("write");
+    let batch = j.read_after(0, usize::MAX, usize::MAX).expect("read");
+    let got = seqs(&batch);
+    let expected: Vec<u64> = (1..=30).filter(|&s| s != first_seq + 1).collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
 fn reads_continue_when_rotation_removed_the_cursor_segment() {
     let tmp = TempDir::new("cursor-rot");
     let mut j = Journal::open(small(tmp.path())).expect("open");
