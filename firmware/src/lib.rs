@@ -3,8 +3,7 @@
 //! Module map (DESIGN.md, "Crates and layout"): `capture` reads frames (pcap/pcapng files today),
 //! `wire` dissects them with borrowed views, `flow` keeps per-flow state and stream reassembly,
 //! `naming` knows devices and names destinations, `detect` turns uploads into findings,
-//! `rules` loads and checks the rules file, `summary` keeps summaries and alerts in a
-//! crash-safe, bounded on-disk journal, `engine` wires these together into
+//! `rules` loads and checks the rules file, `engine` wires these together into
 //! `poll(frame, now) -> events`, and `replay` is the offline front end behind `telltaled replay`.
 
 pub mod capture;
