@@ -16,4 +16,5 @@ pub mod link;
 pub mod naming;
 pub mod replay;
 pub mod rules;
+pub mod summary;
 pub mod wire;
