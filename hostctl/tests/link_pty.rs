@@ -47,7 +47,7 @@ fn pull_all_and_check(bench: &Bench, mut during: impl FnMut(u64)) -> (u64, u64) 
         assert_eq!(r, &common::summary(i as u64 + 1), "record {}", i + 1);
     }
     assert_eq!(
-        bench.backend().acked(),
+        bench.acked(),
         RECORDS,
         "the box was told everything is stored"
     );
@@ -60,7 +60,7 @@ fn a_clean_pull_of_thirty_thousand_records() {
     let (pulls, retries) = pull_all_and_check(&bench, |_| {});
     assert_eq!(pulls, 1);
     assert_eq!(retries, 0);
-    let alerts = bench.backend().alerts_len();
+    let alerts = bench.alerts();
     let store = Store::open(&bench.db_path()).unwrap();
     assert_eq!(store.last_alert_seq("box-under-test").unwrap(), alerts);
 }

@@ -7,6 +7,7 @@
 //! - [`serial`] and [`tcp`]: opening, reopening and accepting.
 
 pub mod backend;
+pub mod journal_backend;
 pub mod serial;
 pub mod serve;
 pub mod session;

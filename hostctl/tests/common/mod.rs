@@ -12,8 +12,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serialport::{SerialPort, TTYPort};
-use telltale_firmware::link::{serial::run_serial, LinkBackend, Page};
-use telltale_proto::frame::encoded_len;
+use std::path::Path;
+
+use telltale_firmware::link::journal_backend::{BoxControl, JournalBackend};
+use telltale_firmware::link::serial::run_serial;
+use telltale_firmware::summary::journal::{open_pair, AlertJournal, SummaryJournal};
 use telltale_proto::*;
 
 /// A deterministic record for sequence number `seq`.
@@ -63,77 +66,20 @@ pub fn summary(seq: u64) -> SummaryRecord {
     }
 }
 
-/// The box's state, as the daemon would hold it (journals on disk survive a restart; here the
-/// memory outlives the server threads).
+/// The daemon's side of the box for the link, as a test double of the running daemon: status,
+/// clock and rules in memory. Summaries and alerts live in real journals on disk.
 #[derive(Debug, Default)]
-pub struct MemoryBox {
-    records: u64,
-    acked: u64,
-    alerts: Vec<AlertRecord>,
+pub struct TestControl {
+    alerts: u64,
     rules: Vec<u8>,
     clock_ms: u64,
 }
 
-impl MemoryBox {
-    fn new(records: u64) -> Self {
-        let alerts = (1..=records / 97)
-            .map(|i| {
-                let s = summary(i * 97);
-                AlertRecord {
-                    seq: i,
-                    ts: s.window_end,
-                    device: s.device,
-                    destination: s.destination,
-                    rule: "large_upload".into(),
-                    severity: Verdict::Suspicious,
-                    reasons: vec![format!("{} bytes up", s.bytes_up)],
-                    bytes_up: s.bytes_up,
-                    bytes_down: s.bytes_down,
-                }
-            })
-            .collect();
-        MemoryBox {
-            records,
-            alerts,
-            rules: b"# rules\n".to_vec(),
-            ..Default::default()
-        }
-    }
-    pub fn acked(&self) -> u64 {
-        self.acked
-    }
-    pub fn alerts_len(&self) -> u64 {
-        self.alerts.len() as u64
-    }
-}
-
-/// The box state shared by successive server threads.
+/// State that outlives a server restart (the daemon keeps it on disk).
 #[derive(Debug, Clone)]
-pub struct SharedBox(pub Arc<Mutex<MemoryBox>>);
+pub struct Persisted(pub Arc<Mutex<TestControl>>);
 
-fn page<T: serde::Serialize + Clone>(
-    all: impl Iterator<Item = T>,
-    max: usize,
-    max_bytes: usize,
-) -> Page<T> {
-    let mut records = Vec::new();
-    let mut bytes = 0;
-    let mut all = all.peekable();
-    while let Some(r) = all.peek() {
-        let len = encoded_len(r).unwrap();
-        if records.len() == max || (!records.is_empty() && bytes + len > max_bytes) {
-            break;
-        }
-        bytes += len;
-        records.push(all.next().unwrap());
-    }
-    Page {
-        more: all.peek().is_some(),
-        records,
-    }
-}
-
-impl LinkBackend for SharedBox {
+impl BoxControl for Persisted {
     fn box_id(&self) -> String {
         "box-under-test".into()
     }
@@ -158,49 +104,18 @@ impl LinkBackend for SharedBox {
             skipped: 0,
             devices: 0,
             flows: 0,
-            alerts: b.alerts.len() as u64,
-            last_alert_seq: b.alerts.len() as u64,
-            journal: JournalRange {
-                first_seq: 1,
-                last_seq: b.records,
-                acked_seq: b.acked,
-                bytes: 0,
-                cap_bytes: 0,
-                lost: 0,
-            },
+            alerts: b.alerts,
+            last_alert_seq: b.alerts,
+            journal: JournalRange::default(),
             rules_crc: 0,
         }
     }
-    fn summaries_after(&mut self, after: u64, max: usize, max_bytes: usize) -> Page<SummaryRecord> {
-        let n = self.0.lock().unwrap().records;
-        page((after + 1..=n).map(summary), max, max_bytes)
-    }
-    fn ack_summaries(&mut self, upto: u64) -> Result<u64, String> {
-        let mut b = self.0.lock().unwrap();
-        b.acked = b.acked.max(upto.min(b.records));
-        Ok(b.acked)
-    }
-    fn alerts_after(&mut self, after: u64, max: usize, max_bytes: usize) -> Page<AlertRecord> {
-        let b = self.0.lock().unwrap();
-        page(
-            b.alerts.iter().filter(|a| a.seq > after).cloned(),
-            max,
-            max_bytes,
-        )
-    }
-    fn ack_alerts(&mut self, _upto: u64) -> Result<bool, String> {
-        Ok(false)
+    fn ack_alerts(&mut self, _upto: u64) -> bool {
+        false
     }
     fn set_time(&mut self, unix_ms: u64) -> Result<u64, String> {
         let mut b = self.0.lock().unwrap();
         Ok(std::mem::replace(&mut b.clock_ms, unix_ms))
-    }
-    fn apply_rules(&mut self, text: &[u8]) -> Result<(), String> {
-        if text.starts_with(b"bad") {
-            return Err("rules.toml:1: not a rules file".into());
-        }
-        self.0.lock().unwrap().rules = text.to_vec();
-        Ok(())
     }
     fn check_rules(&mut self, text: &[u8]) -> Result<(), String> {
         if text.starts_with(b"bad") {
@@ -208,9 +123,50 @@ impl LinkBackend for SharedBox {
         }
         Ok(())
     }
+    fn apply_rules(&mut self, text: &[u8]) -> Result<(), String> {
+        self.check_rules(text)?;
+        self.0.lock().unwrap().rules = text.to_vec();
+        Ok(())
+    }
     fn rules(&mut self) -> Vec<u8> {
         self.0.lock().unwrap().rules.clone()
     }
+}
+
+/// The alert journal's record for alert `i` (about summary `i * 97`).
+pub fn alert(i: u64) -> AlertRecord {
+    let s = summary(i * 97);
+    AlertRecord {
+        seq: i,
+        ts: s.window_end,
+        device: s.device,
+        destination: s.destination,
+        rule: "large_upload".into(),
+        severity: Verdict::Suspicious,
+        reasons: vec![format!("{} bytes up", s.bytes_up)],
+        bytes_up: s.bytes_up,
+        bytes_down: s.bytes_down,
+    }
+}
+
+/// Fills fresh journals in `dir` with `records` summaries and one alert per 97 of them;
+/// returns the number of alerts.
+fn fill_journals(dir: &Path, records: u64) -> u64 {
+    let (mut summaries, mut alerts) = open_journals(dir);
+    for seq in 1..=records {
+        assert_eq!(summaries.append(summary(seq)).unwrap(), seq);
+    }
+    summaries.sync().unwrap();
+    let n = records / 97;
+    for i in 1..=n {
+        assert_eq!(alerts.append(alert(i)).unwrap(), i);
+    }
+    alerts.sync().unwrap();
+    n
+}
+
+fn open_journals(dir: &Path) -> (SummaryJournal, AlertJournal) {
+    open_pair(dir, 256 * 1024 * 1024, 16 * 1024 * 1024).expect("journals open")
 }
 
 /// What the cable does to the bytes.
@@ -304,7 +260,8 @@ fn pump(mut from: TTYPort, mut to: TTYPort, cable: Arc<Cable>, stop: Arc<AtomicB
 
 /// The bench: box server on pty A, host on pty B, the cable between the two masters.
 pub struct Bench {
-    backend: SharedBox,
+    control: Persisted,
+    alerts: u64,
     box_port: PathBuf,
     host_port: PathBuf,
     server_stop: Mutex<Arc<AtomicBool>>,
@@ -356,8 +313,15 @@ impl Bench {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        let alerts = fill_journals(&dir, records);
+        let control = Persisted(Arc::new(Mutex::new(TestControl {
+            alerts,
+            rules: b"# rules\n".to_vec(),
+            clock_ms: 0,
+        })));
         let bench = Bench {
-            backend: SharedBox(Arc::new(Mutex::new(MemoryBox::new(records)))),
+            control,
+            alerts,
             box_port,
             host_port,
             server_stop: Mutex::new(Arc::new(AtomicBool::new(false))),
@@ -376,10 +340,18 @@ impl Bench {
     fn start_server(&self) {
         let stop = Arc::new(AtomicBool::new(false));
         *self.server_stop.lock().unwrap() = stop.clone();
-        let mut backend = self.backend.clone();
+        let control = self.control.clone();
+        let dir = self.dir.clone();
         let path = self.box_port.clone();
         self.starts.fetch_add(1, Ordering::SeqCst);
         let handle = std::thread::spawn(move || {
+            // A restart reopens the journals from disk, as the daemon does.
+            let (summaries, alerts) = open_journals(&dir);
+            let mut backend = JournalBackend::new(
+                Arc::new(Mutex::new(summaries)),
+                Arc::new(Mutex::new(alerts)),
+                Box::new(control),
+            );
             run_serial(&path, &mut backend, &stop, &mut |line| {
                 eprintln!("box: {line}")
             });
@@ -409,8 +381,13 @@ impl Bench {
     pub fn db_path(&self) -> PathBuf {
         self.dir.join("telltale.db")
     }
-    pub fn backend(&self) -> std::sync::MutexGuard<'_, MemoryBox> {
-        self.backend.0.lock().unwrap()
+    /// What the box's summary journal records as acknowledged (read from disk).
+    pub fn acked(&self) -> u64 {
+        open_journals(&self.dir).0.range().acked_seq
+    }
+    /// Alerts in the box's journal.
+    pub fn alerts(&self) -> u64 {
+        self.alerts
     }
     /// Raise by one to cut the cable at the next bytes.
     pub fn cuts(&self) -> Arc<AtomicU64> {
