@@ -190,6 +190,14 @@ impl Detector {
         self.stats.memory_bytes() + self.holdback.memory_bytes() + self.places.memory_bytes()
     }
 
+    /// Replaces the rules and thresholds (a reloaded rules file). Statistics, windows, places
+    /// and remembered alerts are kept; the new hold-back period applies from now on.
+    pub fn set_rules(&mut self, policy: Box<dyn Policy + Send>, thresholds: Thresholds) {
+        self.policy = policy;
+        self.holdback.set_period(thresholds.hold_back_ns);
+        self.thresholds = thresholds;
+    }
+
     /// The thresholds in force.
     pub fn thresholds(&self) -> &Thresholds {
         &self.thresholds
