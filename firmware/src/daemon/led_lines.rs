@@ -7,6 +7,7 @@
 //! the same instant. The indicator is a pure function of its inputs and their instants, so the
 //! copy goes through the same states, and each change is written as it happens.
 
+use std::io::Write;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 
 use telltale_board::{
@@ -19,7 +20,6 @@ use crate::replay::leds::LedChange;
 
 use super::led_feed::{Cause, LedMsg};
 use super::output::SharedOut;
-use std::io::Write;
 
 /// Seconds since `start`, as the `at` field.
 fn seconds_since(start: Instant, now: Instant) -> f64 {
@@ -180,5 +180,82 @@ impl<C: Clock> Leds for JsonLeds<C> {
             .and_then(|()| self.out.flush());
         // The sim backend's only hardware is the output: failing to write is failing to light.
         written.map_err(LedError::Terminal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use telltale_board::{run_indicator, IndicatorEvent, SystemClock};
+
+    use super::*;
+    use crate::config::OutputTarget;
+
+    #[test]
+    fn the_driver_writes_each_state_and_each_switch() {
+        let path =
+            std::env::temp_dir().join(format!("telltale-ledlines-{}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let out = SharedOut::open(Some(&OutputTarget::File(path.clone()))).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let start = SystemClock.now();
+        let cause = |frame| Cause {
+            frame,
+            ts: Timestamp(1_700_000_000_000_000_000 + frame),
+        };
+        let up = IndicatorEvent::Health {
+            ports_up: true,
+            fault: None,
+        };
+        tx.send(LedMsg::Input(up, cause(1))).unwrap();
+        tx.send(LedMsg::Input(
+            IndicatorEvent::UploadInProgress(true),
+            cause(7),
+        ))
+        .unwrap();
+        tx.send(LedMsg::Input(
+            IndicatorEvent::UploadInProgress(false),
+            cause(9),
+        ))
+        .unwrap();
+        tx.send(LedMsg::Stop).unwrap();
+        let mut leds = JsonLeds::new(out.clone(), SystemClock, start);
+        let mut indicator = Indicator::new(start);
+        let mut inputs = ObservedInputs::new(rx, start, out, true, "cap.pcap".into());
+        run_indicator(&mut leds, &mut indicator, &mut SystemClock, &mut inputs).unwrap();
+
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let states: Vec<(u64, &str)> = lines
+            .iter()
+            .filter(|l| l["kind"] == "led")
+            .map(|l| (l["frame"].as_u64().unwrap(), l["state"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                (0, "starting"),
+                (1, "watching"),
+                (7, "suspicious upload now"),
+                (9, "alert latched")
+            ]
+        );
+        let latched = lines.iter().find(|l| l["frame"] == 9).unwrap();
+        assert_eq!(latched["file"], "cap.pcap");
+        assert_eq!(latched["ts"].as_f64().unwrap(), 1_700_000_000.0);
+        let red: Vec<bool> = lines
+            .iter()
+            .filter(|l| l["kind"] == "led_switch" && l["led"] == "red")
+            .map(|l| l["on"].as_bool().unwrap())
+            .collect();
+        // Dark at start, lit by the upload (the blink starts lit), latched, dark at the end.
+        assert_eq!(red.first(), Some(&false));
+        assert!(red.contains(&true));
+        assert_eq!(red.last(), Some(&false));
+        std::fs::remove_file(path).ok();
     }
 }

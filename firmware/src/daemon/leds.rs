@@ -21,6 +21,8 @@ use super::output::SharedOut;
 /// The running LED thread.
 pub struct LedThread {
     tx: Sender<LedMsg>,
+    /// The LEDs are drawn on standard error (end the line when done).
+    terminal: bool,
     handle: JoinHandle<Result<(), LedError>>,
     /// Kept so that its interrupt stays armed.
     _button: Option<Box<dyn Button>>,
@@ -98,6 +100,7 @@ impl LedThread {
             .map_err(DaemonError::Thread)?;
         Ok(LedThread {
             tx,
+            terminal: config.backend == LedsBackend::Terminal,
             handle,
             _button: button,
         })
@@ -111,9 +114,14 @@ impl LedThread {
     /// Writes the last state, switches the LEDs off and waits for the thread.
     pub fn stop(self) -> Result<(), DaemonError> {
         let _ = self.tx.send(LedMsg::Stop);
-        match self.handle.join() {
+        let result = match self.handle.join() {
             Ok(result) => result.map_err(DaemonError::from),
             Err(_) => Err(DaemonError::Panicked("LED")),
+        };
+        if self.terminal {
+            // The drawing stays on its line; what is logged next starts on a new one.
+            eprintln!();
         }
+        result
     }
 }

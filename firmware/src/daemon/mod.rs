@@ -24,7 +24,6 @@ mod tables;
 mod tap;
 
 pub use error::DaemonError;
-pub use led_feed::{Cause, LedMsg};
 pub use notify::Notifier;
 pub use output::{OutputError, SharedOut};
 pub use pipeline::{Ended, Totals, POLL_TIMEOUT};
