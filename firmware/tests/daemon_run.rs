@@ -374,3 +374,51 @@ fn a_capture_that_cannot_open_fails_with_status_1() {
         "{stderr:#?}"
     );
 }
+
+#[test]
+fn live_ports_on_a_bridge_a_port_lost_is_a_fault_and_its_return_is_watching() {
+    // A network namespace of the test's own: two veth pairs as the ports, bridged by
+    // scripts/bridge.sh, captured with the TPACKET_V3 rings; one port's peer goes down and up.
+    let scratch = Scratch::new("live");
+    let out = scratch.path("events.jsonl");
+    let config = scratch.write(
+        "telltale.toml",
+        &format!(
+            "[capture]\nlan = \"tl0\"\nwan = \"tw0\"\nbackend = \"tpacket\"\n[rules]\npath = \"{}\"\n[data]\ndir = \"{}\"\n[leds]\nbackend = \"sim\"\n[output]\nevents = \"{}\"\n",
+            repo().join("rules/default.toml").display(),
+            repo().join("data").display(),
+            out.display()
+        ),
+    );
+    let script = format!(
+        "set -e\n\
+         ip link add tl0 type veth peer name tl0p\nip link add tw0 type veth peer name tw0p\n\
+         ip link set tl0p up\nip link set tw0p up\n\
+         {bridge} up tl0 tw0\n\
+         {bin} run --config {config} & pid=$!\n\
+         sleep 2\nip link set tw0p down\nsleep 2.5\nip link set tw0p up\nsleep 2.5\n\
+         kill -TERM $pid\nwait $pid\n",
+        bridge = repo().join("scripts/bridge.sh").display(),
+        bin = env!("CARGO_BIN_EXE_telltaled"),
+        config = config.display()
+    );
+    let run = Command::new("unshare")
+        .args(["--user", "--map-root-user", "--net", "bash", "-c", &script])
+        .output()
+        .expect("unshare (util-linux) runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("telltaled: capturing from tpacket:tl0,tw0\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("telltaled: stopped: "), "{stderr}");
+    let lines = lines(&out);
+    assert_eq!(
+        led_states(&lines),
+        ["starting", "watching", "fault", "watching"]
+    );
+    assert!(of_kind(&lines, "led")
+        .iter()
+        .all(|l| l["file"] == "tpacket:tl0,tw0"));
+}
