@@ -7,6 +7,8 @@
 //! `poll(frame, now) -> events`, and `replay` is the offline front end behind `telltaled replay`.
 
 pub mod capture;
+pub mod config;
+pub mod daemon;
 pub mod detect;
 pub mod engine;
 pub mod event;

@@ -1,6 +1,6 @@
-//! `telltaled`: the on-box daemon. Today: `replay`, offline analysis of capture files through
-//! the same engine the box runs, and `check`, the rules file checker (DESIGN.md, "Interfaces
-//! that others depend on").
+//! `telltaled`: the on-box daemon. `run` is the appliance (capture, detection, LEDs; see
+//! `docs/daemon.md`), `replay` is offline analysis of capture files through the same engine, and
+//! `check` validates the config and rules files (DESIGN.md, "Interfaces that others depend on").
 
 use std::io;
 use std::path::PathBuf;
@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use telltale_firmware::config::{Config, DEFAULT_CONFIG_PATH};
 use telltale_firmware::engine::EngineConfig;
 use telltale_firmware::replay::json::Emit;
 use telltale_firmware::replay::run::ReplayOptions;
-use telltale_firmware::{replay, rules};
+use telltale_firmware::{daemon, replay, rules};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -27,6 +28,17 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the appliance: capture on the bridge ports, detect, drive the LEDs, write JSON lines.
+    ///
+    /// SIGHUP reloads the rules file (a bad file is rejected whole and the old rules stay);
+    /// SIGTERM or SIGINT ends every flow, flushes the output and exits 0. Under systemd it
+    /// reports READY=1, STATUS= and the watchdog on $NOTIFY_SOCKET. Exit status 2: the config
+    /// or the rules file is wrong; 1: the daemon could not start or its capture failed.
+    Run {
+        /// The config file (docs/config.md).
+        #[arg(long, default_value = DEFAULT_CONFIG_PATH)]
+        config: PathBuf,
+    },
     /// Analyse pcap/pcapng files offline: devices, the names they revealed, flows.
     ///
     /// Without --emit, prints a per-file report (as JSON with --json): devices, their
@@ -53,12 +65,15 @@ enum Command {
         #[arg(long, value_enum)]
         leds: Option<LedsMode>,
     },
-    /// Check a rules file: load it with its imports and say what it holds, or say which line is
-    /// wrong and why.
+    /// Check the config file and its rules file, or a rules file alone: load them (rules with
+    /// their imports) and say what they hold, or say which line is wrong and why (exit status 2).
     Check {
-        /// The rules file.
-        #[arg(long, default_value = "/etc/telltale/rules.toml")]
-        rules: PathBuf,
+        /// The config file; its `[rules] path` is checked too unless --rules is given.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The rules file (without --config: /etc/telltale/rules.toml).
+        #[arg(long)]
+        rules: Option<PathBuf>,
     },
 }
 
@@ -104,6 +119,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Run { config } => Ok(run_daemon(&config)),
         Command::Replay {
             files,
             emit,
@@ -128,10 +144,53 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let ok = replay::run::run(&opts, &mut io::stdout().lock(), &mut io::stderr().lock())?;
             Ok(exit(ok))
         }
-        Command::Check { rules } => {
-            let summary = rules::check(&rules)?;
+        Command::Check { config, rules } => Ok(check(config, rules)),
+    }
+}
+
+/// `telltaled run`: 2 for a wrong config or rules file, 1 when the daemon fails otherwise.
+fn run_daemon(path: &std::path::Path) -> ExitCode {
+    let config = match Config::load(path) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("telltaled: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match daemon::run(&config) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("telltaled: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// `telltaled check`: the config (if given) and the rules file it names (or --rules).
+fn check(config: Option<PathBuf>, rules: Option<PathBuf>) -> ExitCode {
+    let rules_path = match &config {
+        Some(path) => match Config::load(path) {
+            Ok(config) => {
+                print!("{}", config.summary());
+                rules.unwrap_or(config.rules)
+            }
+            Err(e) => {
+                eprintln!("telltaled: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => {
+            rules.unwrap_or_else(|| PathBuf::from(telltale_firmware::config::DEFAULT_RULES_PATH))
+        }
+    };
+    match rules::check(&rules_path) {
+        Ok(summary) => {
             print!("{summary}");
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("telltaled: {e}");
+            ExitCode::from(2)
         }
     }
 }

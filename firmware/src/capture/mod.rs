@@ -5,6 +5,7 @@
 
 pub mod bridge;
 pub mod file;
+pub mod file_source;
 pub mod pcap;
 pub mod pcapng;
 pub mod pnet_source;

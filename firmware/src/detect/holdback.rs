@@ -46,6 +46,11 @@ impl HoldBack {
         self.slots.capacity() * size_of::<Slot>()
     }
 
+    /// Changes the hold-back period (new rules); alerts already remembered keep their time.
+    pub fn set_period(&mut self, period_ns: u64) {
+        self.period = period_ns;
+    }
+
     /// Repeats held back so far.
     pub fn held(&self) -> u64 {
         self.held

@@ -190,6 +190,21 @@ impl Detector {
         self.stats.memory_bytes() + self.holdback.memory_bytes() + self.places.memory_bytes()
     }
 
+    /// Replaces the rules and thresholds (a reloaded rules file). Statistics, places and
+    /// remembered alerts are kept; the new hold-back period applies from now on. When a window's
+    /// length changes, the sliding windows start empty (their buckets had the old width).
+    pub fn set_rules(&mut self, policy: Box<dyn Policy + Send>, thresholds: Thresholds) {
+        let old = &self.thresholds;
+        if old.abnormal.window_ns != thresholds.abnormal.window_ns
+            || old.large.window_ns != thresholds.large.window_ns
+        {
+            self.stats.clear_windows();
+        }
+        self.policy = policy;
+        self.holdback.set_period(thresholds.hold_back_ns);
+        self.thresholds = thresholds;
+    }
+
     /// The thresholds in force.
     pub fn thresholds(&self) -> &Thresholds {
         &self.thresholds

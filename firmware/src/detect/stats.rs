@@ -219,6 +219,16 @@ impl StatsTable {
         }
     }
 
+    /// Empties every entry's sliding windows (totals and contacts stay): their buckets are only
+    /// meaningful for the bucket width they were filled with, and new rules may change it.
+    pub fn clear_windows(&mut self) {
+        for e in &mut self.slots {
+            e.up_short = SlidingSum::default();
+            e.down_short = SlidingSum::default();
+            e.up_long = SlidingSum::default();
+        }
+    }
+
     /// The entry `r` refers to, unless it was replaced since.
     pub fn get_mut(&mut self, r: StatsRef, now: u64) -> Option<&mut DestStats> {
         let e = &mut self.slots[r.slot as usize];
@@ -234,6 +244,22 @@ mod tests {
     use super::*;
 
     const S: u64 = 1_000_000_000;
+
+    #[test]
+    fn clearing_the_windows_keeps_the_totals() {
+        let mut table = StatsTable::new(8);
+        let ip = Addr::from_ip("203.0.113.31".parse().unwrap());
+        let r = table.entry(DeviceId(0), DestKey::Ip(ip), ip, 0);
+        let e = table.get_mut(r, 0).unwrap();
+        e.up_short.add(0, 60 * S, 1000);
+        e.up_long.add(0, 900 * S, 1000);
+        e.total_up = 1000;
+        table.clear_windows();
+        let e = table.get_mut(r, 0).unwrap();
+        assert_eq!(e.up_short.sum(0, 60 * S), 0);
+        assert_eq!(e.up_long.sum(0, 900 * S), 0);
+        assert_eq!(e.total_up, 1000);
+    }
 
     #[test]
     fn beacon_intervals_have_low_jitter() {

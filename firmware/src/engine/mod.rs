@@ -283,6 +283,13 @@ impl Engine {
         self.clock.now()
     }
 
+    /// Swaps the rules (`policy`) and detection thresholds, e.g. after a reload; flows, names,
+    /// devices and statistics are kept.
+    pub fn set_rules(&mut self, policy: Box<dyn Policy + Send>, thresholds: Thresholds) {
+        self.config.thresholds = thresholds;
+        self.core.detector.set_rules(policy, thresholds);
+    }
+
     /// Gives the engine the IEEE MAC-vendor table.
     pub fn set_oui(&mut self, oui: crate::naming::oui::OuiDb) {
         self.core.naming.oui = Some(oui);

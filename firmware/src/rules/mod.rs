@@ -11,13 +11,13 @@
 //! (quiet hours), `watchlist` (the matchers), `import` (hosts, AdBlock and domain lists).
 
 mod document;
-mod error;
-mod format;
+pub(crate) mod error;
+pub(crate) mod format;
 mod import;
 mod policy;
 mod quiet;
 mod thresholds;
-mod values;
+pub(crate) mod values;
 mod watchlist;
 
 use std::fmt;

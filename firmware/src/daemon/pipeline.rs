@@ -1,0 +1,176 @@
+//! The engine thread: pulls batches from the frame source, polls the engine with each frame,
+//! writes the JSON lines (flushed after every batch), feeds the LEDs, applies reloaded rules
+//! between batches, pings systemd's watchdog while it runs, and on a stop request or the end of
+//! the capture ends every flow (`Engine::finish`) and flushes.
+
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use crate::capture::source::{FrameSource, SourceError};
+use crate::capture::Port;
+use crate::engine::Engine;
+use crate::event::Meta;
+use crate::replay::json::JsonSink;
+use crate::rules::Rules;
+
+use super::led_feed::LedFeed;
+use super::notify::Notifier;
+use super::output::SharedOut;
+use super::signals::Signals;
+use super::tap::AlertTap;
+
+/// The longest the loop waits for frames before it looks at signals, rules and the watchdog.
+pub const POLL_TIMEOUT: Duration = Duration::from_millis(100);
+/// How often the ports' health is asked for.
+const HEALTH_EVERY: Duration = Duration::from_secs(1);
+/// How often the systemd status line is refreshed.
+const STATUS_EVERY: Duration = Duration::from_secs(10);
+
+/// How the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// SIGTERM or SIGINT.
+    Stopped,
+    /// The capture file ended (`at_end = "stop"`).
+    Finished,
+}
+
+/// What the loop did, for the last log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    /// How it ended.
+    pub ended: Ended,
+    /// Frames polled.
+    pub frames: u64,
+    /// Alerts raised.
+    pub alerts: u64,
+}
+
+/// Everything the engine thread owns.
+pub struct Pipeline {
+    /// The engine, with its rules and tables.
+    pub engine: Engine,
+    /// Where frames come from.
+    pub source: Box<dyn FrameSource + Send>,
+    /// The JSON lines.
+    pub sink: JsonSink<SharedOut>,
+    /// The LED thread's inputs.
+    pub leds: LedFeed,
+    /// Rules loaded by the main thread after a SIGHUP.
+    pub new_rules: Receiver<Rules>,
+    /// The stop request.
+    pub signals: Signals,
+    /// systemd.
+    pub notifier: Notifier,
+    /// `[time] utc_offset`, for reloaded rules' quiet hours.
+    pub utc_offset: i32,
+    /// A name for the source in status lines.
+    pub source_name: String,
+}
+
+impl core::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("source_name", &self.source_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pipeline {
+    /// Runs until a stop request, the end of a capture file, or a capture failure (returned
+    /// after the flows were ended and the output flushed).
+    pub fn run(mut self) -> Result<Totals, SourceError> {
+        let mut frames = 0u64;
+        let mut alerts = 0u64;
+        let mut last = Meta::default();
+        let mut last_frame_at: Option<Instant> = None;
+        let mut output_failed = false;
+        let mut next_health = Instant::now();
+        let mut next_status = Instant::now() + STATUS_EVERY;
+        let mut next_watchdog = Instant::now();
+        let outcome = loop {
+            if self.signals.stop_requested() {
+                break Ok(Ended::Stopped);
+            }
+            while let Ok(rules) = self.new_rules.try_recv() {
+                let thresholds = rules.detect_thresholds(self.utc_offset);
+                self.engine.set_rules(Box::new(rules), thresholds);
+            }
+            let now = Instant::now();
+            if let Some(every) = self.notifier.watchdog_interval() {
+                if now >= next_watchdog {
+                    self.notifier.watchdog();
+                    next_watchdog = now + every;
+                }
+            }
+            if now >= next_health {
+                let lan = self.source.health(Port::Lan);
+                let wan = self.source.health(Port::Wan);
+                self.leds.health(lan, wan, last.into());
+                next_health = now + HEALTH_EVERY;
+            }
+            if now >= next_status {
+                self.notifier.status(&format!(
+                    "capturing from {}: {frames} frames, {} flows live, {alerts} alerts",
+                    self.source_name,
+                    self.engine.live_flows()
+                ));
+                next_status = now + STATUS_EVERY;
+            }
+            let mut tap = AlertTap::new(&mut self.sink);
+            let engine = &mut self.engine;
+            let batch = self.source.next_batch(POLL_TIMEOUT, &mut |frame| {
+                frames += 1;
+                engine.poll(frame, frames, &mut tap);
+                last = Meta {
+                    frame: frames,
+                    ts: frame.ts,
+                };
+            });
+            let batch_alerts = tap.alerts;
+            alerts += batch_alerts.count;
+            let n = match batch {
+                Ok(n) => n,
+                Err(SourceError::Finished) => break Ok(Ended::Finished),
+                Err(e) => break Err(e),
+            };
+            if n > 0 {
+                last_frame_at = Some(Instant::now());
+            }
+            // The engine's clock stands still between frames; real time does not.
+            let idle = last_frame_at.map_or(0, |t| t.elapsed().as_nanos() as u64);
+            let upload = self
+                .engine
+                .detector()
+                .upload_in_progress(self.engine.now().saturating_add(idle));
+            self.leds.after_batch(n, batch_alerts, upload, last.into());
+            if n > 0 {
+                flush(&mut self.sink, &mut output_failed);
+            }
+        };
+        let mut tap = AlertTap::new(&mut self.sink);
+        self.engine.finish(&mut tap);
+        alerts += tap.alerts.count;
+        match &outcome {
+            Ok(Ended::Finished) => self.leds.end_of_input(last.into()),
+            Err(_) => self.leds.capture_failed(last.into()),
+            Ok(Ended::Stopped) => {}
+        }
+        flush(&mut self.sink, &mut output_failed);
+        outcome.map(|ended| Totals {
+            ended,
+            frames,
+            alerts,
+        })
+    }
+}
+
+/// Flushes the JSON lines; the first failure is reported (the daemon keeps watching).
+fn flush(sink: &mut JsonSink<SharedOut>, failed: &mut bool) {
+    if let Err(e) = sink.finish() {
+        if !*failed {
+            eprintln!("telltaled: warning: writing the output: {e} (further errors not shown)");
+            *failed = true;
+        }
+    }
+}

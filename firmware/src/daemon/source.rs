@@ -1,0 +1,123 @@
+//! The one place the daemon opens its frame source, from `[capture]`.
+//!
+//! Backend `file` replays a capture ([`FileSource`]); the live backends, `tpacket` (the
+//! AF_PACKET TPACKET_V3 rings, default ring geometry) and `pnet` (the portable fallback), open
+//! both bridge ports through [`open_live`] (`docs/capture.md`).
+
+use std::io;
+
+use crate::capture::bridge::{open_live, LiveBackend};
+use crate::capture::file::CaptureError;
+use crate::capture::file_source::FileSource;
+use crate::capture::source::{FrameSource, SourceError};
+use crate::capture::tpacket::TpacketConfig;
+use crate::config::{CaptureBackend, CaptureConfig};
+
+/// Opens the source `capture` describes; both ports for a live backend.
+pub fn open_source(capture: &CaptureConfig) -> Result<Box<dyn FrameSource + Send>, SourceError> {
+    match capture.backend {
+        CaptureBackend::File => {
+            let Some(file) = &capture.file else {
+                // The config reader refuses backend "file" without a file.
+                return Err(SourceError::Io {
+                    interface: "file".to_string(),
+                    what: "opening the capture",
+                    source: io::Error::new(io::ErrorKind::InvalidInput, "no [capture] file"),
+                });
+            };
+            let source = FileSource::open(&file.path, file.options()).map_err(open_error)?;
+            Ok(Box::new(source))
+        }
+        CaptureBackend::Tpacket => open_live(
+            LiveBackend::Tpacket,
+            &capture.lan,
+            &capture.wan,
+            &TpacketConfig::default(),
+        ),
+        CaptureBackend::Pnet => open_live(
+            LiveBackend::Pnet,
+            &capture.lan,
+            &capture.wan,
+            &TpacketConfig::default(),
+        ),
+    }
+}
+
+/// A name for the source in the `file` field of the JSON lines: the capture file, or the backend
+/// and the two ports (`tpacket:eth1,eth0`).
+pub fn source_name(capture: &CaptureConfig) -> String {
+    match (&capture.backend, &capture.file) {
+        (CaptureBackend::File, Some(file)) => file.path.display().to_string(),
+        (backend, _) => format!("{}:{},{}", backend.name(), capture.lan, capture.wan),
+    }
+}
+
+/// A capture file that cannot be opened, as a source error naming it.
+fn open_error(e: CaptureError) -> SourceError {
+    match e {
+        CaptureError::Io { path, source } => SourceError::Io {
+            interface: path.display().to_string(),
+            what: "opening the capture",
+            source,
+        },
+        // The other errors already start with the file's name.
+        other => SourceError::Io {
+            interface: "file".to_string(),
+            what: "opening the capture",
+            source: io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::capture::file_source::AtEnd;
+    use crate::config::FileReplay;
+
+    fn capture(backend: CaptureBackend, file: Option<FileReplay>) -> CaptureConfig {
+        CaptureConfig {
+            lan: "eth1".into(),
+            wan: "eth0".into(),
+            backend,
+            file,
+        }
+    }
+
+    #[test]
+    fn a_missing_port_names_it() {
+        for backend in [CaptureBackend::Tpacket, CaptureBackend::Pnet] {
+            let mut config = capture(backend, None);
+            config.lan = "tt-missing0".into();
+            config.wan = "tt-missing1".into();
+            let e = open_source(&config).err().unwrap();
+            // Without CAP_NET_RAW the socket is refused before the name is looked up; either
+            // way the line starts with the port.
+            assert!(e.to_string().starts_with("tt-missing0: "), "{e}");
+        }
+        assert_eq!(
+            source_name(&capture(CaptureBackend::Tpacket, None)),
+            "tpacket:eth1,eth0"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_names_it() {
+        let file = FileReplay {
+            path: PathBuf::from("/nonexistent/x.pcap"),
+            pace: false,
+            at_end: AtEnd::Stop,
+            ports_by_mac: Vec::new(),
+        };
+        let config = capture(CaptureBackend::File, Some(file));
+        assert_eq!(source_name(&config), "/nonexistent/x.pcap");
+        let e = open_source(&config).err().unwrap();
+        assert!(
+            e.to_string()
+                .starts_with("/nonexistent/x.pcap: opening the capture: "),
+            "{e}"
+        );
+    }
+}
