@@ -91,7 +91,9 @@ start_daemon() {
     local n="$1"
     write_config "$n"
     log "starting telltaled run $n in $NS_BOX"
-    box "$TELLTALED" run --config "$OUT/telltale-$n.toml" 2>"$OUT/daemon-$n.log" &
+    # Not through a shell function: $! must be telltaled itself (ip netns exec execs it).
+    ip netns exec "$NS_BOX" "$TELLTALED" run --config "$OUT/telltale-$n.toml" \
+        2>"$OUT/daemon-$n.log" &
     DAEMON_PID=$!
     wait_for "$OUT/daemon-$n.log" "capturing from" 15
 }
@@ -107,8 +109,8 @@ printf 'mac %s\nipv4 %s\nipv6 %s\n' "$PHONE_MAC" "$PHONE_IP" "${PHONE_IP6:-}" >"
 phone_browse
 sleep 0.3
 phone_upload
-# Let the upload's end be seen (upload in progress -> latched) before the kill.
-sleep 3
+# The upload is "in progress" until 10 s without its traffic; then the red LED latches.
+wait_for "$OUT/run1.jsonl" '"state":"alert latched"' 30
 
 log "kill -9 telltaled"
 kill -KILL "$DAEMON_PID"

@@ -44,6 +44,9 @@ pub struct EngineConfig {
     pub tcp_idle_secs: u64,
     /// Idle timeout of UDP and other flows, seconds.
     pub udp_idle_secs: u64,
+    /// How long a TCP connection seen to close (FIN both ways, or RST) stays in the table
+    /// after its last frame, for late acknowledgements and retransmissions, seconds.
+    pub tcp_closed_linger_secs: u64,
     /// Reassembly buffers (streams whose handshake is incomplete at once).
     pub reasm_slots: usize,
     /// Size of each reassembly buffer: the largest ClientHello, request head or DNS message
@@ -67,6 +70,7 @@ impl Default for EngineConfig {
             flow_capacity: 65_536,
             tcp_idle_secs: 300,
             udp_idle_secs: 120,
+            tcp_closed_linger_secs: 5,
             reasm_slots: 256,
             reasm_slot_size: 16 * 1024,
             defrag_slots: 32,
@@ -103,7 +107,18 @@ pub(crate) struct FlowState {
     stats: Option<StatsRef>,
     stats_from: NameSource,
     detect_started: bool,
+    /// TCP close flags seen: `CLOSE_FIN_LO`, `CLOSE_FIN_HI`, `CLOSE_RST`.
+    tcp_close: u8,
 }
+
+/// A FIN from the key's `lo` end.
+const CLOSE_FIN_LO: u8 = 1;
+/// A FIN from the key's `hi` end.
+const CLOSE_FIN_HI: u8 = 2;
+/// Both FINs.
+const CLOSE_BOTH_FINS: u8 = CLOSE_FIN_LO | CLOSE_FIN_HI;
+/// A RST either way.
+const CLOSE_RST: u8 = 4;
 
 /// Application-layer reading state of a flow, by transport.
 #[derive(Debug, Default)]
@@ -385,6 +400,7 @@ impl Core {
         let timeouts = [
             config.tcp_idle_secs * 1_000_000_000,
             config.udp_idle_secs * 1_000_000_000,
+            config.tcp_closed_linger_secs * 1_000_000_000,
         ];
         let (pool, naming, detector) = (&mut self.pool, &self.naming, &self.detector);
         let mut on_end = |key: &FlowKey, st: &mut FlowState, why: EndReason| {
@@ -548,6 +564,18 @@ impl Core {
         let payload = (t.bytes.len() + t.missing).saturating_sub(seg.header_len()) as u64;
         let (id, dir, src, dst) =
             self.account(t, seg.src_port(), seg.dst_port(), payload, ctx, sink);
+        let st = self.flows.value_mut(id);
+        // FIN both ways, or a RST: the connection is over; it lingers briefly in the closed
+        // class for its last acknowledgements, then ends (and is reported) soon after.
+        st.tcp_close |= match (seg.rst(), seg.fin(), dir) {
+            (true, _, _) => CLOSE_RST,
+            (false, true, KeyDir::LoToHi) => CLOSE_FIN_LO,
+            (false, true, KeyDir::HiToLo) => CLOSE_FIN_HI,
+            _ => 0,
+        };
+        if st.tcp_close & CLOSE_RST != 0 || st.tcp_close & CLOSE_BOTH_FINS == CLOSE_BOTH_FINS {
+            self.flows.set_class(id, FlowClass::Closed);
+        }
         let st = self.flows.value_mut(id);
         stream::on_segment(
             st,

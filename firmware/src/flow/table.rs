@@ -30,13 +30,21 @@ pub enum FlowClass {
     Stream = 0,
     /// Datagram (UDP and the rest): shorter idle timeout.
     Datagram = 1,
+    /// A TCP connection seen to close (FIN both ways, or RST): it lingers briefly for the last
+    /// acknowledgements and retransmissions, then ends.
+    Closed = 2,
 }
+
+/// The number of flow classes (one LRU list each).
+pub const CLASSES: usize = 3;
 
 /// Why a flow left the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndReason {
     /// Idle for longer than its class's timeout.
     Idle,
+    /// A closed TCP connection whose linger time passed.
+    Closed,
     /// Pushed out to make room for a new flow.
     Evicted,
     /// End of input (or shutdown).
@@ -84,7 +92,7 @@ pub struct FlowTable<V> {
     index: Vec<u32>,
     mask: usize,
     free_head: u32,
-    lists: [List; 2],
+    lists: [List; CLASSES],
     live: usize,
     seed: u64,
     counters: TableCounters,
@@ -120,7 +128,7 @@ impl<V: Default> FlowTable<V> {
             lists: [List {
                 head: NIL,
                 tail: NIL,
-            }; 2],
+            }; CLASSES],
             live: 0,
             seed,
             counters: TableCounters::default(),
@@ -224,12 +232,23 @@ impl<V: Default> FlowTable<V> {
         &mut self.entries[id.index()].value
     }
 
+    /// Moves a live flow to another class (a TCP connection that closed); it keeps its age.
+    pub fn set_class(&mut self, id: FlowId, class: FlowClass) {
+        let e = id.0;
+        if self.entries[e as usize].class == class {
+            return;
+        }
+        self.unlink(e);
+        self.entries[e as usize].class = class;
+        self.push_front(e);
+    }
+
     /// Ends every flow idle for longer than its class's timeout at virtual time `now`
     /// (`timeouts[class]`, in the same unit as `now`).
     pub fn expire(
         &mut self,
         now: u64,
-        timeouts: [u64; 2],
+        timeouts: [u64; CLASSES],
         on_end: &mut dyn FnMut(&FlowKey, &mut V, EndReason),
     ) {
         for (class, timeout) in timeouts.into_iter().enumerate() {
@@ -242,7 +261,12 @@ impl<V: Default> FlowTable<V> {
                     break;
                 }
                 self.counters.expired += 1;
-                self.end(tail, EndReason::Idle, on_end);
+                let why = if class == FlowClass::Closed as usize {
+                    EndReason::Closed
+                } else {
+                    EndReason::Idle
+                };
+                self.end(tail, why, on_end);
             }
         }
     }
@@ -260,23 +284,20 @@ impl<V: Default> FlowTable<V> {
     }
 
     fn oldest_tail(&self) -> Option<u32> {
-        let [a, b] = [self.lists[0].tail, self.lists[1].tail];
-        match (a != NIL, b != NIL) {
-            (false, false) => None,
-            (true, false) => Some(a),
-            (false, true) => Some(b),
-            (true, true) => {
-                if self.entries[a as usize].last_seen <= self.entries[b as usize].last_seen {
-                    Some(a)
-                } else {
-                    Some(b)
-                }
-            }
-        }
+        self.lists
+            .iter()
+            .map(|l| l.tail)
+            .filter(|&t| t != NIL)
+            .min_by_key(|&t| self.entries[t as usize].last_seen)
     }
 
     fn lru_victim(&self) -> u32 {
-        // The table is full, so at least one list is non-empty.
+        // A closed connection goes first; then the least recently used flow. The table is
+        // full, so at least one list is non-empty.
+        let closed = self.lists[FlowClass::Closed as usize].tail;
+        if closed != NIL {
+            return closed;
+        }
         self.oldest_tail().unwrap_or(0)
     }
 
@@ -444,11 +465,33 @@ mod tests {
         t.get_or_insert(&key(1), FlowClass::Datagram, 0, &mut recorder(&mut ends));
         t.get_or_insert(&key(2), FlowClass::Stream, 0, &mut recorder(&mut ends));
         t.get_or_insert(&key(3), FlowClass::Datagram, 50, &mut recorder(&mut ends));
-        t.expire(70, [300, 60], &mut recorder(&mut ends));
+        t.expire(70, [300, 60, 5], &mut recorder(&mut ends));
         assert_eq!(ends, vec![(key(1), 0, EndReason::Idle)]);
-        t.expire(301, [300, 60], &mut recorder(&mut ends));
+        t.expire(301, [300, 60, 5], &mut recorder(&mut ends));
         assert_eq!(ends.len(), 3);
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn closed_connections_linger_briefly_and_are_evicted_first() {
+        let mut t: FlowTable<u32> = FlowTable::new(3, 4);
+        let mut ends = Vec::new();
+        let (a, _) = t.get_or_insert(&key(1), FlowClass::Stream, 0, &mut recorder(&mut ends));
+        t.get_or_insert(&key(2), FlowClass::Stream, 1, &mut recorder(&mut ends));
+        t.get_or_insert(&key(3), FlowClass::Stream, 2, &mut recorder(&mut ends));
+        // Flow 1 closes at time 10 (its last frame); flows 2 and 3 stay open.
+        t.get_or_insert(&key(1), FlowClass::Stream, 10, &mut recorder(&mut ends));
+        t.set_class(a, FlowClass::Closed);
+        t.expire(14, [300, 60, 5], &mut recorder(&mut ends));
+        assert!(ends.is_empty(), "still lingering at 4 s");
+        t.expire(16, [300, 60, 5], &mut recorder(&mut ends));
+        assert_eq!(ends, vec![(key(1), 0, EndReason::Closed)]);
+        // When the table is full, a closed flow is the victim even if it is the newest.
+        let (b, _) = t.get_or_insert(&key(4), FlowClass::Stream, 20, &mut recorder(&mut ends));
+        t.set_class(b, FlowClass::Closed);
+        t.get_or_insert(&key(5), FlowClass::Stream, 21, &mut recorder(&mut ends));
+        assert_eq!(ends[1], (key(4), 0, EndReason::Evicted));
+        assert!(t.find(&key(2)).is_some() && t.find(&key(3)).is_some());
     }
 
     #[test]
