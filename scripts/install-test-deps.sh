@@ -6,7 +6,7 @@ set -euo pipefail
 # command:package pairs.
 #   ip, sysctl, unshare, ethtool  namespaces, the bridge script and the live capture tests
 #   dnsmasq, curl, dig, dhclient, openssl, python3   the end-to-end test's router and phone
-#   shellcheck (the command)      the shell scripts' lint test
+#   the lint of the shell scripts: shellcheck
 #   chromium                      the HTML report test (headless)
 NEEDED=(
     ip:iproute2 sysctl:procps unshare:util-linux ethtool:ethtool
