@@ -331,6 +331,11 @@ impl Indicator {
         self.fault
     }
 
+    /// Whether a suspicious upload happened since the last acknowledgement (the red latch).
+    pub fn alert_latched(&self) -> bool {
+        self.alert_latched
+    }
+
     /// The state (row of the table) at `now`.
     pub fn state_at(&self, now: Instant) -> IndicatorState {
         match self.mode {

@@ -113,4 +113,10 @@ pub trait FrameSource {
 
     /// The health of a port (`Up` for sources without ports, such as files).
     fn health(&self, port: Port) -> PortHealth;
+
+    /// One port's counters as of the last [`stats`](Self::stats), for sources that keep the
+    /// ports apart (`None` otherwise).
+    fn port_stats(&self, _port: Port) -> Option<SourceStats> {
+        None
+    }
 }

@@ -46,6 +46,17 @@ pub const MAX_HEADER_GPIO: u8 = 27;
 /// A config error: the same `FILE:LINE: KEY: MESSAGE` error as the rules file's.
 pub type ConfigError = crate::rules::RulesError;
 
+/// `[link]`: the host link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkConfig {
+    /// `enabled`: serve the link at all.
+    pub enabled: bool,
+    /// `device`: the serial device (the USB gadget's port), reopened when it comes and goes.
+    pub device: PathBuf,
+    /// `tcp`: also serve the link on this address (off unless set).
+    pub tcp: Option<std::net::SocketAddr>,
+}
+
 /// How frames are captured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaptureBackend {
@@ -217,10 +228,10 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// `[leds]` and `[button]`.
     pub leds: LedsConfig,
-    /// `[journal] path`: checked, kept for the journal (not written yet).
+    /// `[journal] path`: the summary and alert journals' directory.
     pub journal: PathBuf,
-    /// `[link] device`: checked, kept for the host link (not opened yet).
-    pub link_device: PathBuf,
+    /// `[link]`: the host link.
+    pub link: LinkConfig,
     /// `[output]`.
     pub output: OutputConfig,
     /// `[time] utc_offset`: the box's local time, seconds east of UTC (quiet hours written
@@ -249,7 +260,11 @@ impl Config {
                 button: false,
             },
             journal: PathBuf::from(DEFAULT_JOURNAL_PATH),
-            link_device: PathBuf::from(DEFAULT_LINK_DEVICE),
+            link: LinkConfig {
+                enabled: true,
+                device: PathBuf::from(DEFAULT_LINK_DEVICE),
+                tcp: None,
+            },
             output: OutputConfig {
                 events: None,
                 emit: EmitSet::ALL,

@@ -36,7 +36,7 @@ const DATA_KEYS: &[&str] = &["dir"];
 const LEDS_KEYS: &[&str] = &["backend", "profile", "sysfs_root", "green", "amber", "red"];
 const BUTTON_KEYS: &[&str] = &["enabled", "pin"];
 const JOURNAL_KEYS: &[&str] = &["path"];
-const LINK_KEYS: &[&str] = &["device"];
+const LINK_KEYS: &[&str] = &["device", "enabled", "tcp"];
 const OUTPUT_KEYS: &[&str] = &["events", "emit"];
 const TIME_KEYS: &[&str] = &["utc_offset"];
 /// Linux interface names are at most 15 bytes (IFNAMSIZ less the NUL).
@@ -195,7 +195,15 @@ impl Doc<'_, '_> {
             ("button", "enabled") => config.leds.button = reader.boolean(value, path)?,
             ("button", _) => self.pins[3] = Some(gpio(reader, value, path)?),
             ("journal", _) => config.journal = path_value(reader, value, path, self.base)?,
-            ("link", _) => config.link_device = path_value(reader, value, path, self.base)?,
+            ("link", "enabled") => config.link.enabled = reader.boolean(value, path)?,
+            ("link", "tcp") => {
+                config.link.tcp = Some(reader.parsed(value, path, |text| {
+                    text.parse::<std::net::SocketAddr>().map_err(|_| {
+                        format!("{text:?} is not an address and port (like \"0.0.0.0:7878\")")
+                    })
+                })?);
+            }
+            ("link", _) => config.link.device = path_value(reader, value, path, self.base)?,
             ("output", "events") => {
                 config.output.events = Some(match reader.string(value, path)? {
                     "-" => OutputTarget::Stdout,

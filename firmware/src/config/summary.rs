@@ -72,7 +72,7 @@ impl Config {
             _ => "disabled".to_string(),
         };
         format!(
-            "{}: ok\n  capture: {source}\n  engine: {} flows\n  rules: {}\n  data: {data}\n  leds: {} on profile {} (green {}, amber {}, red {})\n  button: {button}\n  journal: {} (not written yet)\n  link: {} (not opened yet)\n  output: {output} ({})\n  time: {}\n",
+            "{}: ok\n  capture: {source}\n  engine: {} flows\n  rules: {}\n  data: {data}\n  leds: {} on profile {} (green {}, amber {}, red {})\n  button: {button}\n  journal: {}\n  link: {}\n  output: {output} ({})\n  time: {}\n",
             self.file.display(),
             self.flows,
             self.rules.display(),
@@ -82,7 +82,11 @@ impl Config {
             line(p.amber),
             line(p.red),
             self.journal.display(),
-            self.link_device.display(),
+            match (&self.link.enabled, &self.link.tcp) {
+                (false, _) => "off".to_string(),
+                (true, None) => self.link.device.display().to_string(),
+                (true, Some(tcp)) => format!("{} and tcp {tcp}", self.link.device.display()),
+            },
             if emit.is_empty() { "nothing".to_string() } else { emit.join(", ") },
             offset_text(self.utc_offset),
         )

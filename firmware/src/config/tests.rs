@@ -30,7 +30,7 @@ fn an_empty_file_is_the_defaults() {
     assert_eq!(config.leds.sysfs_root, Path::new("/sys/class/leds"));
     assert!(!config.leds.button);
     assert_eq!(config.journal, Path::new("/var/lib/telltale/journal"));
-    assert_eq!(config.link_device, Path::new("/dev/ttyGS0"));
+    assert_eq!(config.link.device, Path::new("/dev/ttyGS0"));
     assert_eq!(config.output.events, None);
     assert_eq!(config.output.emit, EmitSet::ALL);
     assert_eq!(config.utc_offset, 0);
@@ -124,7 +124,7 @@ utc_offset = "+01:00"
     assert_eq!(config.leds.sysfs_root, Path::new("/tmp/leds"));
     assert!(config.leds.button);
     assert_eq!(config.journal, Path::new("/etc/telltale/state/journal"));
-    assert_eq!(config.link_device, Path::new("/dev/ttyACM9"));
+    assert_eq!(config.link.device, Path::new("/dev/ttyACM9"));
     assert_eq!(
         config.output.events,
         Some(OutputTarget::File(PathBuf::from(
@@ -206,7 +206,8 @@ fn the_summary_says_what_was_chosen() {
         "  data: $TELLTALE_DATA or /usr/share/telltale\n",
         "  leds: terminal on profile pi4 (green GPIO 17, amber GPIO 27, red GPIO 22)\n",
         "  button: GPIO 23\n",
-        "  journal: /var/lib/telltale/journal (not written yet)\n",
+        "  journal: /var/lib/telltale/journal\n",
+        "  link: /dev/ttyGS0\n",
         "  output: standard output (alerts)\n",
         "  time: -05:30\n",
     ] {

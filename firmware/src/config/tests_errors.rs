@@ -29,7 +29,7 @@ fn unknown_tables_and_keys() {
         ("[leds]\ncolour = \"red\"\n", "2: leds.colour: unknown key (expected one of: backend, profile, sysfs_root, green, amber, red)"),
         ("[button]\ngpio = 23\n", "2: button.gpio: unknown key (expected one of: enabled, pin)"),
         ("[journal]\nsize = 3\n", "2: journal.size: unknown key (expected one of: path)"),
-        ("[link]\nbaud = 115200\n", "2: link.baud: unknown key (expected one of: device)"),
+        ("[link]\nbaud = 115200\n", "2: link.baud: unknown key (expected one of: device, enabled, tcp)"),
         ("[time]\nzone = \"UTC\"\n", "2: time.zone: unknown key (expected one of: utc_offset)"),
     ]);
 }

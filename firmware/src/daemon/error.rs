@@ -37,6 +37,12 @@ pub enum DaemonError {
     /// A thread could not be started.
     #[error("starting a thread: {0}")]
     Thread(io::Error),
+    /// The journals cannot be opened.
+    #[error("journal: {0}")]
+    Journal(#[from] crate::summary::journal::JournalError),
+    /// The link's TCP address cannot be bound.
+    #[error("link: tcp {0}: {1}")]
+    Link(std::net::SocketAddr, io::Error),
     /// A thread panicked.
     #[error("the {0} thread panicked")]
     Panicked(&'static str),

@@ -20,6 +20,7 @@ use crate::replay::leds::LedChange;
 
 use super::led_feed::{Cause, LedMsg};
 use super::output::SharedOut;
+use super::status::{self, SharedStatus};
 
 /// Seconds since `start`, as the `at` field.
 fn seconds_since(start: Instant, now: Instant) -> f64 {
@@ -43,6 +44,7 @@ pub struct ObservedInputs {
     start: Instant,
     file: String,
     lines: Option<JsonSink<SharedOut>>,
+    status: Option<SharedStatus>,
 }
 
 impl core::fmt::Debug for ObservedInputs {
@@ -72,7 +74,14 @@ impl ObservedInputs {
             start,
             file,
             lines: write.then(|| JsonSink::new(out, Emit::default())),
+            status: None,
         }
+    }
+
+    /// Also publishes each state (and the red latch) to `status`.
+    pub fn with_status(mut self, status: SharedStatus) -> Self {
+        self.status = Some(status);
+        self
     }
 
     /// Writes the state at `now` if it changed.
@@ -82,6 +91,11 @@ impl ObservedInputs {
             return;
         }
         self.shown = Some(state);
+        if let Some(s) = &self.status {
+            let mut s = status::lock(s);
+            s.indicator = state.row().name;
+            s.latched = self.shadow.alert_latched();
+        }
         let Some(lines) = &mut self.lines else { return };
         let row = state.row();
         let ts = if self.cause.frame == 0 {

@@ -17,6 +17,7 @@ use super::error::DaemonError;
 use super::led_feed::{Cause, LedMsg};
 use super::led_lines::{JsonLeds, ObservedInputs};
 use super::output::SharedOut;
+use super::status::SharedStatus;
 
 /// The running LED thread.
 pub struct LedThread {
@@ -79,6 +80,7 @@ impl LedThread {
         out: SharedOut,
         write_states: bool,
         file: String,
+        status: SharedStatus,
     ) -> Result<LedThread, DaemonError> {
         let profile = static_profile(&config.profile);
         let start = SystemClock.now();
@@ -94,7 +96,8 @@ impl LedThread {
             .spawn(move || {
                 let mut clock = SystemClock;
                 let mut indicator = Indicator::new(start);
-                let mut inputs = ObservedInputs::new(rx, start, out, write_states, file);
+                let mut inputs =
+                    ObservedInputs::new(rx, start, out, write_states, file).with_status(status);
                 telltale_board::run_indicator(&mut leds, &mut indicator, &mut clock, &mut inputs)
             })
             .map_err(DaemonError::Thread)?;

@@ -11,19 +11,25 @@
 //! and `led_lines` (the LED thread and its JSON lines), `output` (the shared JSON output),
 //! `signals`, `notify` (systemd's notify protocol), `error`. Operating it: `docs/daemon.md`.
 
+mod control;
 mod error;
+mod journals;
 mod led_feed;
 mod led_lines;
 mod leds;
+mod link;
 mod notify;
 mod output;
 mod pipeline;
 mod signals;
 mod source;
+mod status;
 mod tables;
 mod tap;
 
+pub use control::box_id;
 pub use error::DaemonError;
+pub use journals::Journals;
 pub use notify::Notifier;
 pub use output::{OutputError, SharedOut};
 pub use pipeline::{Ended, Totals, POLL_TIMEOUT};
@@ -31,15 +37,20 @@ pub use signals::Signals;
 pub use source::{open_source, source_name};
 pub use tables::build_engine;
 
-use std::sync::mpsc;
+use std::sync::atomic::AtomicBool;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
+
+use telltale_proto::crc32::crc32;
 
 use crate::config::Config;
 use crate::replay::json::{Emit, JsonSink};
 use crate::rules::Rules;
 
+use control::DaemonControl;
 use led_feed::LedFeed;
 use leds::LedThread;
+use link::LinkThreads;
 use pipeline::Pipeline;
 
 /// How often the main thread looks for SIGHUP and the engine thread's end.
@@ -59,6 +70,9 @@ pub fn run(config: &Config) -> Result<Totals, DaemonError> {
     let engine = build_engine(config, rules, &mut |w| log(&w));
     let out = SharedOut::open(config.output.events.as_ref())?;
     let signals = Signals::install().map_err(DaemonError::Signals)?;
+    let journals = Journals::open(&config.journal, &mut |l| log(l))?;
+    let rules_crc = std::fs::read(&config.rules).map_or(0, |t| crc32(&t));
+    let status = status::shared(&config.capture.lan, &config.capture.wan, rules_crc);
     let name = source_name(&config.capture);
     let source = open_source(&config.capture)?;
     let led_thread = LedThread::spawn(
@@ -66,6 +80,7 @@ pub fn run(config: &Config) -> Result<Totals, DaemonError> {
         out.clone(),
         config.output.emit.leds,
         name.clone(),
+        status.clone(),
     )?;
     let emit = config.output.emit;
     let mut sink = JsonSink::new(
@@ -78,6 +93,15 @@ pub fn run(config: &Config) -> Result<Totals, DaemonError> {
     );
     sink.set_file(&name);
     let (rules_tx, rules_rx) = mpsc::channel();
+    let clock_set = Arc::new(AtomicBool::new(false));
+    let link = LinkThreads::spawn(&config.link, &journals, || DaemonControl {
+        rules_path: config.rules.clone(),
+        rules_tx: rules_tx.clone(),
+        leds: led_thread.sender(),
+        status: status.clone(),
+        journals: journals.clone(),
+        clock_set: clock_set.clone(),
+    })?;
     let pipeline = Pipeline {
         engine,
         source,
@@ -88,6 +112,8 @@ pub fn run(config: &Config) -> Result<Totals, DaemonError> {
         notifier: notifier.clone(),
         utc_offset: config.utc_offset,
         source_name: name.clone(),
+        journals: journals.clone(),
+        status,
     };
     // Ready: the source is open and the LEDs run; the engine loop starts now.
     let ready = format!("capturing from {name}");
@@ -106,6 +132,8 @@ pub fn run(config: &Config) -> Result<Totals, DaemonError> {
     }
     let result = engine_thread.join();
     notifier.stopping("stopping");
+    link.stop();
+    journals.sync(&mut |l| log(l));
     let leds = led_thread.stop();
     let totals = match result {
         Ok(Ok(totals)) => totals,

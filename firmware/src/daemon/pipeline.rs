@@ -6,17 +6,19 @@
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use crate::capture::source::{FrameSource, SourceError};
+use crate::capture::source::{FrameSource, PortHealth, SourceError};
 use crate::capture::Port;
 use crate::engine::Engine;
 use crate::event::Meta;
 use crate::replay::json::JsonSink;
 use crate::rules::Rules;
 
+use super::journals::Journals;
 use super::led_feed::LedFeed;
 use super::notify::Notifier;
 use super::output::SharedOut;
 use super::signals::Signals;
+use super::status::{self, SharedStatus};
 use super::tap::AlertTap;
 
 /// The longest the loop waits for frames before it looks at signals, rules and the watchdog.
@@ -66,6 +68,10 @@ pub struct Pipeline {
     pub utc_offset: i32,
     /// A name for the source in status lines.
     pub source_name: String,
+    /// The summary and alert journals.
+    pub journals: Journals,
+    /// The figures `telltale status` shows.
+    pub status: SharedStatus,
 }
 
 impl core::fmt::Debug for Pipeline {
@@ -107,8 +113,11 @@ impl Pipeline {
                 let lan = self.source.health(Port::Lan);
                 let wan = self.source.health(Port::Wan);
                 self.leds.health(lan, wan, last.into());
+                self.publish_status(frames, alerts, [lan, wan]);
                 next_health = now + HEALTH_EVERY;
             }
+            self.journals
+                .sync_if_due(&mut |l| eprintln!("telltaled: {l}"));
             if now >= next_status {
                 self.notifier.status(&format!(
                     "capturing from {}: {frames} frames, {} flows live, {alerts} alerts",
@@ -117,7 +126,7 @@ impl Pipeline {
                 ));
                 next_status = now + STATUS_EVERY;
             }
-            let mut tap = AlertTap::new(&mut self.sink);
+            let mut tap = AlertTap::with_journals(&mut self.sink, &self.journals);
             let engine = &mut self.engine;
             let batch = self.source.next_batch(POLL_TIMEOUT, &mut |frame| {
                 frames += 1;
@@ -148,9 +157,10 @@ impl Pipeline {
                 flush(&mut self.sink, &mut output_failed);
             }
         };
-        let mut tap = AlertTap::new(&mut self.sink);
+        let mut tap = AlertTap::with_journals(&mut self.sink, &self.journals);
         self.engine.finish(&mut tap);
         alerts += tap.alerts.count;
+        self.journals.sync(&mut |l| eprintln!("telltaled: {l}"));
         match &outcome {
             Ok(Ended::Finished) => self.leds.end_of_input(last.into()),
             Err(_) => self.leds.capture_failed(last.into()),
@@ -162,6 +172,31 @@ impl Pipeline {
             frames,
             alerts,
         })
+    }
+}
+
+impl Pipeline {
+    /// Copies the engine's and the source's figures into the shared status.
+    fn publish_status(&mut self, frames: u64, alerts: u64, health: [PortHealth; 2]) {
+        let _ = self.source.stats();
+        let ports = [
+            self.source.port_stats(Port::Lan),
+            self.source.port_stats(Port::Wan),
+        ];
+        let counters = self.engine.counters();
+        let devices = self.engine.naming().devices.counters();
+        let mut s = status::lock(&self.status);
+        s.frames = frames;
+        s.skipped = counters.nonzero().map(|(_, n)| n).sum();
+        s.devices = devices.new.saturating_sub(devices.forgotten) as u32;
+        s.flows = self.engine.live_flows() as u32;
+        s.alerts = alerts;
+        for (i, port) in ports.into_iter().enumerate() {
+            s.ports[i].1 = health[i];
+            if let Some(stats) = port {
+                s.ports[i].2 = stats;
+            }
+        }
     }
 }
 

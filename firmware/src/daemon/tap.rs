@@ -1,8 +1,11 @@
-//! A sink between the engine and the JSON output that notes the alerts of a batch for the LEDs:
-//! the first red and the first amber alert (with the frame that raised them) and how many.
+//! A sink between the engine and the JSON output that notes the alerts of a batch for the LEDs
+//! (the first red and the first amber alert, with the frame that raised them, and how many) and
+//! appends each alert to the alert journal.
 
 use crate::detect::thresholds::Severity;
 use crate::event::{Event, FlowRecord, Meta, Sink};
+
+use super::journals::{alert_record, Journals};
 
 /// Alerts seen in one batch.
 #[derive(Debug, Clone, Copy, Default)]
@@ -18,6 +21,7 @@ pub struct BatchAlerts {
 /// Passes everything on to `inner` and notes the alerts.
 pub struct AlertTap<'a> {
     inner: &'a mut dyn Sink,
+    journals: Option<&'a Journals>,
     /// What was seen since the tap was made.
     pub alerts: BatchAlerts,
 }
@@ -27,7 +31,16 @@ impl<'a> AlertTap<'a> {
     pub fn new(inner: &'a mut dyn Sink) -> Self {
         AlertTap {
             inner,
+            journals: None,
             alerts: BatchAlerts::default(),
+        }
+    }
+
+    /// A tap that also appends every alert to `journals`.
+    pub fn with_journals(inner: &'a mut dyn Sink, journals: &'a Journals) -> Self {
+        AlertTap {
+            journals: Some(journals),
+            ..Self::new(inner)
         }
     }
 }
@@ -49,6 +62,11 @@ impl Sink for AlertTap<'_> {
                 Severity::Amber => &mut self.alerts.amber,
             };
             first.get_or_insert(meta);
+            if let Some(j) = self.journals {
+                j.append_alert(alert_record(a, meta.ts.0 / 1_000_000), &mut |l| {
+                    eprintln!("telltaled: {l}");
+                });
+            }
         }
         self.inner.event(meta, event);
     }

@@ -61,10 +61,13 @@ pub fn config(scratch: &Scratch, capture: &str, rules: &Path, out: &Path) -> Pat
          [rules]\npath = \"{}\"\n\
          [data]\ndir = \"{}\"\n\
          [leds]\nbackend = \"sim\"\n\
+         [journal]\npath = \"{}\"\n\
+         [link]\nenabled = false\n\
          [output]\nevents = \"{}\"\n",
         sample().display(),
         rules.display(),
         repo().join("data").display(),
+        scratch.path("journal").display(),
         out.display()
     );
     scratch.write("telltale.toml", &text)

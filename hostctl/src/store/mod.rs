@@ -230,7 +230,7 @@ impl Store {
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![from_ms as i64, to_ms as i64], summary_from_row)
+            .query_map(params![sql_time(from_ms), sql_time(to_ms)], summary_from_row)
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
@@ -244,7 +244,7 @@ impl Store {
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![from_ms as i64, to_ms as i64], alert_from_row)
+            .query_map(params![sql_time(from_ms), sql_time(to_ms)], alert_from_row)
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
@@ -273,6 +273,12 @@ impl Store {
             .map(|v| v.map(|v| v as u64))
             .map_err(|e| self.err(e))
     }
+}
+
+/// A time bound as SQLite compares it: times are stored bit for bit, and every real time is below
+/// 2^63 ms, so larger bounds ("until the end of time") are clamped rather than wrapped.
+fn sql_time(ms: u64) -> i64 {
+    ms.min(i64::MAX as u64) as i64
 }
 
 fn json_list(text: String) -> Vec<String> {

@@ -258,26 +258,20 @@ fn pump(mut from: TTYPort, mut to: TTYPort, cable: Arc<Cable>, stop: Arc<AtomicB
     }
 }
 
-/// The bench: box server on pty A, host on pty B, the cable between the two masters.
-pub struct Bench {
-    control: Persisted,
-    alerts: u64,
-    box_port: PathBuf,
-    host_port: PathBuf,
-    server_stop: Mutex<Arc<AtomicBool>>,
-    server: Mutex<Option<JoinHandle<()>>>,
-    starts: AtomicU64,
+/// Two pty pairs joined by a cable: the box opens `box_port`, the host `host_port`.
+pub struct PtyCable {
+    pub box_port: PathBuf,
+    pub host_port: PathBuf,
     cable: Arc<Cable>,
-    cable_stop: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
     pumps: Vec<JoinHandle<()>>,
-    // The pty slaves stay open so the masters never see a hang-up between server restarts.
+    // The pty slaves stay open so the masters never see a hang-up between box restarts.
     _slaves: (TTYPort, TTYPort),
-    dir: PathBuf,
 }
 
-impl Bench {
-    /// Starts the server and the cable.
-    pub fn start(records: u64, faults: Faults) -> Bench {
+impl PtyCable {
+    /// Makes the ptys and starts carrying bytes with `faults`.
+    pub fn new(faults: Faults) -> PtyCable {
         let (mut master_a, slave_a) = TTYPort::pair().expect("pty pair");
         let (mut master_b, slave_b) = TTYPort::pair().expect("pty pair");
         master_a.set_timeout(Duration::from_millis(20)).unwrap();
@@ -291,25 +285,61 @@ impl Bench {
             done: Mutex::new(FaultsDone::default()),
             rng: Mutex::new(0x9E37_79B9_7F4A_7C15),
         });
-        let cable_stop = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
         let pumps = vec![
             {
                 let (f, t) = (
                     master_a.try_clone_native().unwrap(),
                     master_b.try_clone_native().unwrap(),
                 );
-                let (c, s) = (cable.clone(), cable_stop.clone());
+                let (c, s) = (cable.clone(), stop.clone());
                 std::thread::spawn(move || pump(f, t, c, s))
             },
             {
-                let (c, s) = (cable.clone(), cable_stop.clone());
+                let (c, s) = (cable.clone(), stop.clone());
                 std::thread::spawn(move || pump(master_b, master_a, c, s))
             },
         ];
+        PtyCable {
+            box_port,
+            host_port,
+            cable,
+            stop,
+            pumps,
+            _slaves: (slave_a, slave_b),
+        }
+    }
+}
+
+impl Drop for PtyCable {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for p in self.pumps.drain(..) {
+            let _ = p.join();
+        }
+    }
+}
+
+/// The bench: box server on pty A, host on pty B, the cable between the two masters.
+pub struct Bench {
+    control: Persisted,
+    alerts: u64,
+    server_stop: Mutex<Arc<AtomicBool>>,
+    server: Mutex<Option<JoinHandle<()>>>,
+    starts: AtomicU64,
+    dir: PathBuf,
+    // Dropped last: the server stops before the cable.
+    wire: PtyCable,
+}
+
+impl Bench {
+    /// Starts the server and the cable.
+    pub fn start(records: u64, faults: Faults) -> Bench {
+        let wire = PtyCable::new(faults);
         let dir = std::env::temp_dir().join(format!(
             "telltale-link-{}-{}",
             std::process::id(),
-            box_port.file_name().unwrap().to_string_lossy()
+            wire.box_port.file_name().unwrap().to_string_lossy()
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -322,16 +352,11 @@ impl Bench {
         let bench = Bench {
             control,
             alerts,
-            box_port,
-            host_port,
             server_stop: Mutex::new(Arc::new(AtomicBool::new(false))),
             server: Mutex::new(None),
             starts: AtomicU64::new(0),
-            cable,
-            cable_stop,
-            pumps,
-            _slaves: (slave_a, slave_b),
             dir,
+            wire,
         };
         bench.start_server();
         bench
@@ -342,7 +367,7 @@ impl Bench {
         *self.server_stop.lock().unwrap() = stop.clone();
         let control = self.control.clone();
         let dir = self.dir.clone();
-        let path = self.box_port.clone();
+        let path = self.wire.box_port.clone();
         self.starts.fetch_add(1, Ordering::SeqCst);
         let handle = std::thread::spawn(move || {
             // A restart reopens the journals from disk, as the daemon does.
@@ -376,7 +401,7 @@ impl Bench {
         self.starts.load(Ordering::SeqCst)
     }
     pub fn host_port(&self) -> PathBuf {
-        self.host_port.clone()
+        self.wire.host_port.clone()
     }
     pub fn db_path(&self) -> PathBuf {
         self.dir.join("telltale.db")
@@ -391,10 +416,10 @@ impl Bench {
     }
     /// Raise by one to cut the cable at the next bytes.
     pub fn cuts(&self) -> Arc<AtomicU64> {
-        self.cable.cut_requests.clone()
+        self.wire.cable.cut_requests.clone()
     }
     pub fn faults_done(&self) -> FaultsDone {
-        *self.cable.done.lock().unwrap()
+        *self.wire.cable.done.lock().unwrap()
     }
 }
 
@@ -406,10 +431,6 @@ impl Drop for Bench {
             .store(true, Ordering::SeqCst);
         if let Some(h) = self.server.lock().unwrap().take() {
             let _ = h.join();
-        }
-        self.cable_stop.store(true, Ordering::SeqCst);
-        for p in self.pumps.drain(..) {
-            let _ = p.join();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }

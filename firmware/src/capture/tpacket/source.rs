@@ -248,4 +248,13 @@ impl FrameSource for TpacketSource {
             Some(_) => self.interfaces.health(&slot.interface),
         }
     }
+
+    fn port_stats(&self, port: Port) -> Option<SourceStats> {
+        let s = self.slot(port).stats();
+        Some(SourceStats {
+            frames: s.frames,
+            kernel_drops: s.kernel.drops,
+            freezes: s.kernel.freezes,
+        })
+    }
 }
