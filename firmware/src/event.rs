@@ -1,5 +1,5 @@
-//! What the engine reports: facts named by a frame (`Event`) and flows that ended
-//! (`FlowRecord`), delivered to a caller-supplied `Sink`.
+//! What the engine reports: facts named by a frame (`Event`), flows that ended (`FlowRecord`)
+//! and closed summary windows (`WindowSummaries`), delivered to a caller-supplied `Sink`.
 //!
 //! Events borrow from the frame or from the engine's scratch buffers, so producing one costs no
 //! allocation; a sink that wants to keep one copies what it needs.
@@ -11,6 +11,7 @@ use crate::detect::thresholds::{Rule, Severity};
 use crate::flow::key::{Addr, Endpoint};
 use crate::flow::table::EndReason;
 use crate::naming::NameSource;
+use crate::summary::view::WindowSummaries;
 
 /// Where and when a fact was completed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -192,6 +193,12 @@ pub trait Sink {
     fn event(&mut self, meta: Meta, event: &Event<'_>);
     /// A flow ended (idle, evicted, or end of input).
     fn flow_end(&mut self, flow: &FlowRecord<'_>);
+    /// A summary window closed (`EngineConfig::summary_window_secs`): what each device
+    /// exchanged with each destination in it. Called once per window that was open, with no
+    /// summaries when nothing was attributed to a device. The default ignores it.
+    fn window(&mut self, summaries: &WindowSummaries<'_>) {
+        let _ = summaries;
+    }
 }
 
 /// A sink that drops everything (benchmarks, `--emit none`).

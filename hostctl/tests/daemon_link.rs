@@ -121,7 +121,10 @@ fn the_cli_talks_to_the_real_daemon_over_a_serial_cable() {
         s.contains("3 alerts (last #3)") && s.contains("LEDs     alert latched")
     });
     assert!(status.contains("box      telltale"), "{status}");
-    assert!(status.contains("traffic  3960 frames"), "frames counted: {status}");
+    assert!(
+        status.contains("traffic  3960 frames"),
+        "frames counted: {status}"
+    );
 
     // Pull: the alerts arrive with their reasons and go into the database.
     let pulled = stdout(&telltale(&port, &db, &["pull"]));

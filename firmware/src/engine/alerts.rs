@@ -78,6 +78,7 @@ pub(super) fn on_frame(
         detector.bytes(r, dev, name, up, down, now, meta.ts.0, &mut found);
     }
     for f in &found {
+        st.summary.note(f.rule, f.severity);
         alert(f, dev, st, remote.addr, meta, naming, detector, sink);
     }
 }

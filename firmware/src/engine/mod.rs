@@ -3,7 +3,8 @@
 //! `Engine::poll(frame, number, sink)` dissects a borrowed frame down to its transport flow,
 //! accounts it, and runs the application dissectors that can name something (DNS, DHCP, SSDP,
 //! HTTP, TLS, QUIC). Everything it needs is allocated in `Engine::new`; `poll` allocates nothing.
-//! Time comes from the frame's timestamp only.
+//! Time comes from the frame's timestamp only. With `summary_window_secs` set, it also adds
+//! flows up per window, device and destination (`windows`, `crate::summary`).
 
 mod alerts;
 mod clock;
@@ -12,6 +13,7 @@ mod datagram;
 mod identity;
 mod ip;
 mod stream;
+mod windows;
 
 pub use clock::Clock;
 pub use counters::{Counters, Skip};
@@ -62,6 +64,12 @@ pub struct EngineConfig {
     pub detect: DetectConfig,
     /// Detection thresholds.
     pub thresholds: Thresholds,
+    /// Length of the summary windows, seconds (0: no summaries, the default; the daemon uses
+    /// 300). See `crate::summary`.
+    pub summary_window_secs: u64,
+    /// (device, destination, transport) keys one window holds; beyond, a device's further
+    /// destinations are merged into its "other destinations" summary (counted).
+    pub summary_capacity: usize,
 }
 
 impl Default for EngineConfig {
@@ -78,6 +86,8 @@ impl Default for EngineConfig {
             naming: NamingConfig::default(),
             detect: DetectConfig::default(),
             thresholds: Thresholds::default(),
+            summary_window_secs: 0,
+            summary_capacity: 16_384,
         }
     }
 }
@@ -109,6 +119,8 @@ pub(crate) struct FlowState {
     detect_started: bool,
     /// TCP close flags seen: `CLOSE_FIN_LO`, `CLOSE_FIN_HI`, `CLOSE_RST`.
     tcp_close: u8,
+    /// What the flow already reported to the summary windows.
+    summary: crate::summary::cursor::FlowCursor,
 }
 
 /// A FIN from the key's `lo` end.
@@ -208,6 +220,7 @@ struct Core {
     pool: BufPool,
     scratch: Scratch,
     counters: Counters,
+    summaries: windows::Summaries,
 }
 
 /// What the link layer and the capture said about the frame being polled.
@@ -254,6 +267,7 @@ impl Engine {
                     quic: Box::default(),
                 },
                 counters: Counters::default(),
+                summaries: windows::Summaries::new(&config),
             },
             last_expiry: 0,
         }
@@ -285,6 +299,7 @@ impl Engine {
             + self.core.detector.memory_bytes()
             + self.core.pool.memory_bytes()
             + self.defrag.memory_bytes()
+            + self.core.summaries.table().memory_bytes()
             + scratch
     }
 
@@ -333,6 +348,7 @@ impl Engine {
     /// Processes one frame; `number` is its 1-based index in its file.
     pub fn poll(&mut self, frame: &Frame<'_>, number: u64, sink: &mut dyn Sink) {
         let now = self.clock.advance(frame.ts);
+        self.core.window_tick(now, frame.ts, sink);
         let core = &mut self.core;
         core.counters.frames += 1;
         core.counters.bytes += u64::from(frame.wire_len);
@@ -378,20 +394,35 @@ impl Engine {
         }
     }
 
-    /// Ends every flow (end of input) and reports it.
+    /// Ends every flow (end of input) and reports it, then closes the summary window.
     pub fn finish(&mut self, sink: &mut dyn Sink) {
         let Core {
             flows,
             pool,
             naming,
             detector,
+            summaries,
             ..
         } = &mut self.core;
         let mut on_end = |key: &FlowKey, st: &mut FlowState, why: EndReason| {
             release_buffers(st, pool);
+            summaries.flow_ended(key, st, naming);
             report_flow(key, st, why, naming, detector, sink);
         };
         flows.flush(&mut on_end);
+        self.flush_window(sink);
+    }
+
+    /// Closes the open summary window now, before its end (the daemon does on shutdown): its
+    /// summaries, with what every live flow carried so far, go to `sink.window`. Flows go on;
+    /// the next frame opens the next window.
+    pub fn flush_window(&mut self, sink: &mut dyn Sink) {
+        self.core.close_window_early(sink);
+    }
+
+    /// What the summary windows could not summarise by destination, over every window so far.
+    pub fn window_counters(&self) -> crate::summary::window::WindowCounters {
+        self.core.summaries.table().total_counters()
     }
 }
 
@@ -403,8 +434,10 @@ impl Core {
             config.tcp_closed_linger_secs * 1_000_000_000,
         ];
         let (pool, naming, detector) = (&mut self.pool, &self.naming, &self.detector);
+        let summaries = &mut self.summaries;
         let mut on_end = |key: &FlowKey, st: &mut FlowState, why: EndReason| {
             release_buffers(st, pool);
+            summaries.flow_ended(key, st, naming);
             report_flow(key, st, why, naming, detector, sink);
         };
         self.flows.expire(now, timeouts, &mut on_end);
@@ -498,8 +531,10 @@ impl Core {
             FlowClass::Datagram
         };
         let (pool, naming, detector) = (&mut self.pool, &self.naming, &self.detector);
+        let summaries = &mut self.summaries;
         let mut on_end = |k: &FlowKey, st: &mut FlowState, why: EndReason| {
             release_buffers(st, pool);
+            summaries.flow_ended(k, st, naming);
             report_flow(k, st, why, naming, detector, sink);
         };
         let (id, created) = self.flows.get_or_insert(&key, class, ctx.now, &mut on_end);

@@ -278,6 +278,18 @@ impl<V: Default> FlowTable<V> {
         }
     }
 
+    /// Visits every live flow without ending it (each class's flows, most recently used first).
+    pub fn for_each_live(&mut self, visit: &mut dyn FnMut(&FlowKey, &mut V)) {
+        for class in 0..self.lists.len() {
+            let mut e = self.lists[class].head;
+            while e != NIL {
+                let entry = &mut self.entries[e as usize];
+                visit(&entry.key, &mut entry.value);
+                e = entry.next;
+            }
+        }
+    }
+
     /// Removes one flow explicitly (e.g. a TCP connection seen to close), without reporting it.
     pub fn remove(&mut self, id: FlowId) {
         self.end(id.0, EndReason::Flushed, &mut |_, _, _| {});
@@ -519,6 +531,13 @@ mod tests {
         assert!(live
             .iter()
             .all(|n| *n >= 5000 - 2 * cap as u32 && n % 7 != 0));
+        // Visiting the live flows finds exactly these, once each, and ends none.
+        let mut visited = Vec::new();
+        t.for_each_live(&mut |k, v| visited.push((*k, *v)));
+        visited.sort_by_key(|(_, v)| *v);
+        let expected: Vec<(FlowKey, u32)> = live.iter().map(|n| (key(*n), *n)).collect();
+        assert_eq!(visited, expected);
+        assert_eq!(t.len(), live.len());
         for n in live {
             let id = t.find(&key(n)).expect("live");
             assert_eq!(*t.value_mut(id), n);

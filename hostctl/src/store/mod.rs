@@ -230,7 +230,10 @@ impl Store {
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![sql_time(from_ms), sql_time(to_ms)], summary_from_row)
+            .query_map(
+                params![sql_time(from_ms), sql_time(to_ms)],
+                summary_from_row,
+            )
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
