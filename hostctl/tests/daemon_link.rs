@@ -94,7 +94,7 @@ fn the_cli_talks_to_the_real_daemon_over_a_serial_cable() {
         format!(
             "[capture]\nbackend = \"file\"\nfile = \"{}\"\nat_end = \"hold\"\n\
              [rules]\npath = \"{}\"\n[data]\ndir = \"{}\"\n[leds]\nbackend = \"none\"\n\
-             [journal]\npath = \"{}\"\n[link]\ndevice = \"{}\"\n",
+             [journal]\npath = \"{}\"\nwindow = \"10s\"\n[link]\ndevice = \"{}\"\n",
             repo().join("samples/phone-sample.pcapng").display(),
             rules.display(),
             repo().join("data").display(),
@@ -129,12 +129,22 @@ fn the_cli_talks_to_the_real_daemon_over_a_serial_cable() {
     // Pull: the alerts arrive with their reasons and go into the database.
     let pulled = stdout(&telltale(&port, &db, &["pull"]));
     assert!(pulled.contains("3 new alerts"), "{pulled}");
+    assert!(pulled.contains(" new summaries (up to #"), "{pulled}");
     assert!(pulled.contains("data.mistat.xiaomi.com"), "{pulled}");
     let again = stdout(&telltale(&port, &db, &["pull"]));
     assert!(again.starts_with("nothing new"), "{again}");
     let store = Store::open(&db).unwrap();
     let alerts = store.alerts(0, u64::MAX).unwrap();
     assert_eq!(alerts.len(), 3);
+    let summaries = store.summaries(0, u64::MAX).unwrap();
+    assert!(
+        summaries.iter().any(
+            |s| s.destination.name.as_deref() == Some("data.mistat.xiaomi.com")
+                && s.bytes_up > 4_000_000
+                && s.rules.iter().any(|r| r == "watched_upload")
+        ),
+        "the upload summary: {summaries:#?}"
+    );
     assert!(alerts.iter().any(|a| a.rule == "watched_upload"));
 
     // Ack clears the red latch.

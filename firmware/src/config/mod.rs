@@ -230,6 +230,8 @@ pub struct Config {
     pub leds: LedsConfig,
     /// `[journal] path`: the summary and alert journals' directory.
     pub journal: PathBuf,
+    /// `[journal] window`: the length of a summary window, seconds.
+    pub summary_window_secs: u64,
     /// `[link]`: the host link.
     pub link: LinkConfig,
     /// `[output]`.
@@ -260,6 +262,7 @@ impl Config {
                 button: false,
             },
             journal: PathBuf::from(DEFAULT_JOURNAL_PATH),
+            summary_window_secs: 300,
             link: LinkConfig {
                 enabled: true,
                 device: PathBuf::from(DEFAULT_LINK_DEVICE),

@@ -35,7 +35,7 @@ const RULES_KEYS: &[&str] = &["path"];
 const DATA_KEYS: &[&str] = &["dir"];
 const LEDS_KEYS: &[&str] = &["backend", "profile", "sysfs_root", "green", "amber", "red"];
 const BUTTON_KEYS: &[&str] = &["enabled", "pin"];
-const JOURNAL_KEYS: &[&str] = &["path"];
+const JOURNAL_KEYS: &[&str] = &["path", "window"];
 const LINK_KEYS: &[&str] = &["device", "enabled", "tcp"];
 const OUTPUT_KEYS: &[&str] = &["events", "emit"];
 const TIME_KEYS: &[&str] = &["utc_offset"];
@@ -194,6 +194,17 @@ impl Doc<'_, '_> {
             }
             ("button", "enabled") => config.leds.button = reader.boolean(value, path)?,
             ("button", _) => self.pins[3] = Some(gpio(reader, value, path)?),
+            ("journal", "window") => {
+                config.summary_window_secs = reader.parsed(value, path, |text| {
+                    let d = values::duration(text)?;
+                    if d.as_secs() < 10 || d.as_secs() > 86_400 {
+                        return Err(format!(
+                            "{text:?} is not between 10 s and 24 h (summaries are kept per window)"
+                        ));
+                    }
+                    Ok(d.as_secs())
+                })?;
+            }
             ("journal", _) => config.journal = path_value(reader, value, path, self.base)?,
             ("link", "enabled") => config.link.enabled = reader.boolean(value, path)?,
             ("link", "tcp") => {

@@ -89,7 +89,7 @@ impl Pipeline {
         let mut frames = 0u64;
         let mut alerts = 0u64;
         let mut last = Meta::default();
-        let mut last_frame_at: Option<Instant> = None;
+        let mut last_tick: Option<Instant> = None;
         let mut output_failed = false;
         let mut next_health = Instant::now();
         let mut next_status = Instant::now() + STATUS_EVERY;
@@ -143,15 +143,19 @@ impl Pipeline {
                 Err(SourceError::Finished) => break Ok(Ended::Finished),
                 Err(e) => break Err(e),
             };
+            // The engine's clock moves with the frames; on a quiet network real time moves it on,
+            // so idle flows end, summary windows close and an upload stops being "in progress".
+            let now = Instant::now();
             if n > 0 {
-                last_frame_at = Some(Instant::now());
+                last_tick = Some(now);
+            } else if let Some(t) = last_tick {
+                let mut tap = AlertTap::with_journals(&mut self.sink, &self.journals);
+                self.engine
+                    .idle(now.duration_since(t).as_nanos() as u64, &mut tap);
+                alerts += tap.alerts.count;
+                last_tick = Some(now);
             }
-            // The engine's clock stands still between frames; real time does not.
-            let idle = last_frame_at.map_or(0, |t| t.elapsed().as_nanos() as u64);
-            let upload = self
-                .engine
-                .detector()
-                .upload_in_progress(self.engine.now().saturating_add(idle));
+            let upload = self.engine.detector().upload_in_progress(self.engine.now());
             self.leds.after_batch(n, batch_alerts, upload, last.into());
             if n > 0 {
                 flush(&mut self.sink, &mut output_failed);

@@ -14,6 +14,7 @@ pub fn build_engine(config: &Config, rules: Rules, warn: &mut dyn FnMut(String))
     let engine_config = EngineConfig {
         flow_capacity: config.flows,
         thresholds: rules.detect_thresholds(config.utc_offset),
+        summary_window_secs: config.summary_window_secs,
         ..EngineConfig::default()
     };
     let geo: Box<dyn Locate + Send> = match GeoDb::open(config.table("geo.ttdb")) {

@@ -1,9 +1,12 @@
 //! A sink between the engine and the JSON output that notes the alerts of a batch for the LEDs
 //! (the first red and the first amber alert, with the frame that raised them, and how many) and
-//! appends each alert to the alert journal.
+//! appends each alert to the alert journal and each closed window's summaries to the summary
+//! journal.
 
 use crate::detect::thresholds::Severity;
 use crate::event::{Event, FlowRecord, Meta, Sink};
+use crate::summary::to_record::to_records;
+use crate::summary::view::WindowSummaries;
 
 use super::journals::{alert_record, Journals};
 
@@ -73,5 +76,14 @@ impl Sink for AlertTap<'_> {
 
     fn flow_end(&mut self, flow: &FlowRecord<'_>) {
         self.inner.flow_end(flow);
+    }
+
+    fn window(&mut self, summaries: &WindowSummaries<'_>) {
+        if let Some(j) = self.journals {
+            for record in to_records(summaries) {
+                j.append_summary(record, &mut |l| eprintln!("telltaled: {l}"));
+            }
+        }
+        self.inner.window(summaries);
     }
 }

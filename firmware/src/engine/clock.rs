@@ -27,6 +27,16 @@ impl Clock {
         self.virtual_ns
     }
 
+    /// Moves time on by `ns` with no frame (a quiet network, live); returns the capture time it
+    /// stands for, or `None` before the first frame.
+    pub fn idle(&mut self, ns: u64) -> Option<Timestamp> {
+        let last = self.last?;
+        let ts = Timestamp(last.0.saturating_add(ns));
+        self.last = Some(ts);
+        self.virtual_ns += ns;
+        Some(ts)
+    }
+
     /// Virtual time now (ns since the first frame).
     pub fn now(&self) -> u64 {
         self.virtual_ns

@@ -394,6 +394,21 @@ impl Engine {
         }
     }
 
+    /// Lets `elapsed_ns` of real time pass with no frame (live capture on a quiet network): idle
+    /// flows expire and due summary windows close as if frames had kept arriving. Does nothing
+    /// before the first frame.
+    pub fn idle(&mut self, elapsed_ns: u64, sink: &mut dyn Sink) {
+        let Some(ts) = self.clock.idle(elapsed_ns) else {
+            return;
+        };
+        let now = self.clock.now();
+        self.core.window_tick(now, ts, sink);
+        if now >= self.last_expiry + 1_000_000_000 {
+            self.last_expiry = now;
+            self.core.expire_idle(now, &self.config, sink);
+        }
+    }
+
     /// Ends every flow (end of input) and reports it, then closes the summary window.
     pub fn finish(&mut self, sink: &mut dyn Sink) {
         let Core {
