@@ -358,28 +358,52 @@ fn a_bad_config_or_rules_file_is_one_line_and_status_2() {
 }
 
 #[test]
-fn a_capture_that_cannot_open_fails_with_status_1() {
-    let scratch = Scratch::new("nocapture");
+fn missing_ports_are_a_fault_until_they_appear_then_watching_without_a_restart() {
+    // The daemon starts before its ports exist (a USB adapter not plugged in yet): it says so,
+    // lights the fault, and opens the rings when the interfaces appear, in a network namespace
+    // of the test's own.
+    let scratch = Scratch::new("missing");
     let out = scratch.path("events.jsonl");
-    let rules = repo().join("rules/default.toml");
     let config = scratch.write(
         "telltale.toml",
         &format!(
-            "[capture]\nlan = \"tt-missing0\"\nwan = \"tt-missing1\"\n[rules]\npath = \"{}\"\n[leds]\nbackend = \"none\"\n[journal]\npath = \"{}\"\n[link]\nenabled = false\n[output]\nevents = \"{}\"\n",
-            rules.display(),
+            "[capture]\nlan = \"tl0\"\nwan = \"tw0\"\nbackend = \"tpacket\"\n[rules]\npath = \"{}\"\n[data]\ndir = \"{}\"\n[leds]\nbackend = \"sim\"\n[journal]\npath = \"{}\"\n[link]\nenabled = false\n[output]\nevents = \"{}\"\n",
+            repo().join("rules/default.toml").display(),
+            repo().join("data").display(),
             scratch.path("journal").display(),
             out.display()
         ),
     );
-    let mut daemon = Daemon::start(&config, &[]);
-    assert_eq!(daemon.wait_exit(Duration::from_secs(10)).code(), Some(1));
-    let stderr = daemon.stderr();
-    assert!(
-        stderr
-            .iter()
-            .any(|l| l.starts_with("telltaled: capture: tt-missing0: ")),
-        "{stderr:#?}"
+    let script = format!(
+        "set -e\n\
+         {bin} run --config {config} & pid=$!\n\
+         sleep 2\n\
+         ip link add tl0 type veth peer name tl0p\nip link add tw0 type veth peer name tw0p\n\
+         ip link set tl0p up\nip link set tw0p up\n\
+         {bridge} up tl0 tw0\n\
+         sleep 3\n\
+         kill -TERM $pid\nwait $pid\n",
+        bridge = repo().join("scripts/bridge.sh").display(),
+        bin = env!("CARGO_BIN_EXE_telltaled"),
+        config = config.display()
     );
+    let run = Command::new("unshare")
+        .args(["--user", "--map-root-user", "--net", "bash", "-c", &script])
+        .output()
+        .expect("unshare (util-linux) runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    for port in ["tl0", "tw0"] {
+        assert!(
+            stderr.contains(&format!(
+                "telltaled: capture: {port}: no such network interface; waiting for it (fault LED until it appears)\n"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(stderr.contains("telltaled: stopped: "), "{stderr}");
+    let lines = lines(&out);
+    assert_eq!(led_states(&lines), ["starting", "fault", "watching"]);
 }
 
 #[test]

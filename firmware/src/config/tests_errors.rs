@@ -28,7 +28,7 @@ fn unknown_tables_and_keys() {
         ("[rules]\nfile = \"r.toml\"\n", "2: rules.file: unknown key (expected one of: path)"),
         ("[leds]\ncolour = \"red\"\n", "2: leds.colour: unknown key (expected one of: backend, profile, sysfs_root, green, amber, red)"),
         ("[button]\ngpio = 23\n", "2: button.gpio: unknown key (expected one of: enabled, pin)"),
-        ("[journal]\nsize = 3\n", "2: journal.size: unknown key (expected one of: path)"),
+        ("[journal]\nsize = 3\n", "2: journal.size: unknown key (expected one of: path, window)"),
         ("[link]\nbaud = 115200\n", "2: link.baud: unknown key (expected one of: device, enabled, tcp)"),
         ("[time]\nzone = \"UTC\"\n", "2: time.zone: unknown key (expected one of: utc_offset)"),
     ]);
@@ -163,4 +163,14 @@ fn toml_syntax_errors_have_a_column() {
     assert!(e.starts_with(&format!("{F}:2:7: invalid TOML: ")), "{e}");
     let e = error("[capture]\nlan = \"a\"\nlan = \"b\"\n");
     assert!(e.starts_with(&format!("{F}:3:1: invalid TOML: ")), "{e}");
+}
+
+#[test]
+fn journal_window_and_link_values() {
+    check(&[
+        ("[journal]\nwindow = \"5s\"\n", "2: journal.window: \"5s\" is not between 10 s and 24 h (summaries are kept per window)"),
+        ("[journal]\nwindow = \"2d\"\n", "2: journal.window: \"2d\" is not between 10 s and 24 h (summaries are kept per window)"),
+        ("[link]\ntcp = \"7878\"\n", "2: link.tcp: \"7878\" is not an address and port (like \"0.0.0.0:7878\")"),
+        ("[link]\nenabled = \"yes\"\n", "2: link.enabled: expected true or false, found a string"),
+    ]);
 }

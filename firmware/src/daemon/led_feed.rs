@@ -42,6 +42,9 @@ impl From<Meta> for Cause {
     }
 }
 
+/// How long a port may stay down after start (links coming up at boot) before it is a fault.
+pub const DOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// A message to the LED thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LedMsg {
@@ -55,6 +58,7 @@ pub enum LedMsg {
 #[derive(Debug)]
 pub struct LedFeed {
     tx: Sender<LedMsg>,
+    started: Instant,
     health: Option<(bool, Option<FaultKind>)>,
     seen_up: bool,
     upload: bool,
@@ -66,6 +70,7 @@ impl LedFeed {
     pub fn new(tx: Sender<LedMsg>) -> Self {
         LedFeed {
             tx,
+            started: Instant::now(),
             health: None,
             seen_up: false,
             upload: false,
@@ -78,11 +83,15 @@ impl LedFeed {
         let _ = self.tx.send(LedMsg::Input(event, cause));
     }
 
-    /// The ports' health: both up, or down after having been up (a fault), or not yet seen.
+    /// The ports' health. Both up: watching. A port whose interface does not exist, a port down
+    /// after both were up, or a port still down [`DOWN_GRACE`] after start: a fault. Otherwise
+    /// (links still coming up at boot): starting.
     pub fn health(&mut self, lan: PortHealth, wan: PortHealth, cause: Cause) {
         let up = lan == PortHealth::Up && wan == PortHealth::Up;
         self.seen_up |= up;
-        let fault = (!up && self.seen_up).then_some(FaultKind::CaptureDown);
+        let missing = lan == PortHealth::Missing || wan == PortHealth::Missing;
+        let late = self.started.elapsed() >= DOWN_GRACE;
+        let fault = (!up && (self.seen_up || missing || late)).then_some(FaultKind::CaptureDown);
         self.set_health(up, fault, cause);
     }
 
@@ -158,7 +167,9 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         let mut feed = LedFeed::new(tx);
         let none = Cause::default();
-        feed.health(PortHealth::Up, PortHealth::Missing, none);
+        // A link still coming up at start is "starting"; a missing interface is a fault at once.
+        feed.health(PortHealth::Up, PortHealth::Down, none);
+        feed.health(PortHealth::Up, PortHealth::Down, none);
         feed.health(PortHealth::Up, PortHealth::Missing, none);
         feed.health(PortHealth::Up, PortHealth::Up, none);
         feed.health(PortHealth::Up, PortHealth::Up, none);
@@ -169,6 +180,7 @@ mod tests {
             inputs(&rx),
             vec![
                 (health(false, None), 0),
+                (health(false, Some(FaultKind::CaptureDown)), 0),
                 (health(true, None), 0),
                 (health(false, Some(FaultKind::CaptureDown)), 0),
                 (health(true, None), 0),

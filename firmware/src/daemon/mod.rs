@@ -74,7 +74,7 @@ pub fn run(config: &Config) -> Result<Totals, DaemonError> {
     let rules_crc = std::fs::read(&config.rules).map_or(0, |t| crc32(&t));
     let status = status::shared(&config.capture.lan, &config.capture.wan, rules_crc);
     let name = source_name(&config.capture);
-    let source = open_source(&config.capture)?;
+    let source = open_source(&config.capture, &mut |l| log(l))?;
     let led_thread = LedThread::spawn(
         &config.leds,
         out.clone(),

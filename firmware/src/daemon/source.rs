@@ -10,11 +10,16 @@ use crate::capture::bridge::{open_live, LiveBackend};
 use crate::capture::file::CaptureError;
 use crate::capture::file_source::FileSource;
 use crate::capture::source::{FrameSource, SourceError};
-use crate::capture::tpacket::TpacketConfig;
+use crate::capture::tpacket::{TpacketConfig, TpacketSource};
 use crate::config::{CaptureBackend, CaptureConfig};
 
-/// Opens the source `capture` describes; both ports for a live backend.
-pub fn open_source(capture: &CaptureConfig) -> Result<Box<dyn FrameSource + Send>, SourceError> {
+/// Opens the source `capture` describes; both ports for a live backend. With the rings, a port
+/// whose interface does not exist yet is waited for (its ring opens when it appears); `log`
+/// says so.
+pub fn open_source(
+    capture: &CaptureConfig,
+    log: &mut dyn FnMut(&str),
+) -> Result<Box<dyn FrameSource + Send>, SourceError> {
     match capture.backend {
         CaptureBackend::File => {
             let Some(file) = &capture.file else {
@@ -28,12 +33,16 @@ pub fn open_source(capture: &CaptureConfig) -> Result<Box<dyn FrameSource + Send
             let source = FileSource::open(&file.path, file.options()).map_err(open_error)?;
             Ok(Box::new(source))
         }
-        CaptureBackend::Tpacket => open_live(
-            LiveBackend::Tpacket,
-            &capture.lan,
-            &capture.wan,
-            &TpacketConfig::default(),
-        ),
+        CaptureBackend::Tpacket => {
+            let (source, waiting) =
+                TpacketSource::open_waiting(&capture.lan, &capture.wan, &TpacketConfig::default())?;
+            for e in waiting {
+                log(&format!(
+                    "capture: {e}; waiting for it (fault LED until it appears)"
+                ));
+            }
+            Ok(Box::new(source))
+        }
         CaptureBackend::Pnet => open_live(
             LiveBackend::Pnet,
             &capture.lan,
@@ -75,6 +84,8 @@ mod tests {
 
     use super::*;
     use crate::capture::file_source::AtEnd;
+    use crate::capture::source::PortHealth;
+    use crate::capture::Port;
     use crate::config::FileReplay;
 
     fn capture(backend: CaptureBackend, file: Option<FileReplay>) -> CaptureConfig {
@@ -87,15 +98,32 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_port_names_it() {
-        for backend in [CaptureBackend::Tpacket, CaptureBackend::Pnet] {
-            let mut config = capture(backend, None);
-            config.lan = "tt-missing0".into();
-            config.wan = "tt-missing1".into();
-            let e = open_source(&config).err().unwrap();
-            // Without CAP_NET_RAW the socket is refused before the name is looked up; either
-            // way the line starts with the port.
-            assert!(e.to_string().starts_with("tt-missing0: "), "{e}");
+    fn a_missing_port_is_waited_for_with_the_rings_and_an_error_with_pnet() {
+        let mut config = capture(CaptureBackend::Pnet, None);
+        config.lan = "tt-missing0".into();
+        config.wan = "tt-missing1".into();
+        let e = open_source(&config, &mut |_| {}).err().unwrap();
+        // Without CAP_NET_RAW the socket is refused before the name is looked up; either
+        // way the line starts with the port.
+        assert!(e.to_string().starts_with("tt-missing0: "), "{e}");
+
+        config.backend = CaptureBackend::Tpacket;
+        let mut lines = Vec::new();
+        match open_source(&config, &mut |l| lines.push(l.to_string())) {
+            Ok(source) => {
+                assert_eq!(
+                    lines,
+                    [
+                        "capture: tt-missing0: no such network interface; waiting for it (fault LED until it appears)",
+                        "capture: tt-missing1: no such network interface; waiting for it (fault LED until it appears)",
+                    ]
+                );
+                assert_eq!(source.health(Port::Lan), PortHealth::Missing);
+                assert_eq!(source.health(Port::Wan), PortHealth::Missing);
+            }
+            // Not root: the interface lookup needs no privilege, but the rings do; a missing
+            // port never gets that far, so only a permission error on a socket is possible.
+            Err(e) => panic!("waiting for missing ports must not fail: {e}"),
         }
         assert_eq!(
             source_name(&capture(CaptureBackend::Tpacket, None)),
@@ -113,7 +141,7 @@ mod tests {
         };
         let config = capture(CaptureBackend::File, Some(file));
         assert_eq!(source_name(&config), "/nonexistent/x.pcap");
-        let e = open_source(&config).err().unwrap();
+        let e = open_source(&config, &mut |_| {}).err().unwrap();
         assert!(
             e.to_string()
                 .starts_with("/nonexistent/x.pcap: opening the capture: "),

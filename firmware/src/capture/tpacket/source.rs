@@ -94,6 +94,46 @@ impl TpacketSource {
         })
     }
 
+    /// Like [`open`](Self::open), but a port whose interface does not exist yet (a USB adapter
+    /// not plugged in, a bridge not set up) is opened as `Missing` and gets its ring when the
+    /// interface appears. Returns the source and the ports it is waiting for (as errors, for
+    /// the log). Every other failure is an error as with `open`.
+    pub fn open_waiting(
+        lan: &str,
+        wan: &str,
+        config: &TpacketConfig,
+    ) -> Result<(Self, Vec<SourceError>), SourceError> {
+        let req = config
+            .validate(page_size())
+            .map_err(|e| config_error(lan, e))?;
+        let interfaces = Interfaces::open().map_err(|e| source_error(lan, "socket(AF_UNIX)", e))?;
+        let mut waiting = Vec::new();
+        let mut open = |interface: &str| -> Result<Slot, SourceError> {
+            let ring = match interfaces.index(interface) {
+                Ok(ifindex) => Some(RingPort::open(interface, ifindex, &req)?),
+                Err(e @ SourceError::NoSuchInterface { .. }) => {
+                    waiting.push(e);
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            Ok(Slot {
+                interface: interface.to_owned(),
+                ring,
+                past: PortStats::default(),
+                last_check: Instant::now(),
+            })
+        };
+        let lan_slot = open(lan)?;
+        let wan_slot = open(wan)?;
+        let source = TpacketSource {
+            slots: [lan_slot, wan_slot],
+            interfaces,
+            req,
+        };
+        Ok((source, waiting))
+    }
+
     fn slot(&self, port: Port) -> &Slot {
         match port {
             Port::Lan => &self.slots[0],
