@@ -204,11 +204,14 @@ fn sighup_reloads_good_rules_keeps_old_ones_on_a_bad_file_and_sigterm_flushes() 
     );
     // Each pass of the loop is a new connection for the upload; a closed connection is reported
     // 5 s after its FINs, the last one at the latest by the flush.
+    // The stop may cut a pass's upload short: at least one whole upload was reported.
     let uploads = upload_flows(&lines);
-    assert!(!uploads.is_empty(), "the upload's flow");
-    for f in &uploads {
-        assert!(f["payload_ab"].as_u64().unwrap() > 4_000_000, "{f}");
-    }
+    assert!(
+        uploads
+            .iter()
+            .any(|f| f["payload_ab"].as_u64().unwrap() > 4_000_000),
+        "{uploads:#?}"
+    );
 }
 
 #[test]

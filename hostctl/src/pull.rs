@@ -78,8 +78,12 @@ pub fn pull<T: Transport>(
         other => return Err(unexpected(&other, "Status")),
     };
     let mut after = store.last_summary_seq(&box_id)?;
-    if status.journal.first_seq > after + 1 && status.journal.last_seq > 0 {
-        report.missed = status.journal.first_seq - after - 1;
+    // Records before the box's oldest that this database lacks were either pulled by another
+    // host (acknowledged) or dropped by the box's cap before anyone pulled them: only the
+    // latter are missed.
+    if status.journal.last_seq > 0 {
+        let gone_upto = status.journal.first_seq.saturating_sub(1);
+        report.missed = gone_upto.saturating_sub(after.max(status.journal.acked_seq));
     }
     let total = status.journal.last_seq.saturating_sub(after);
     progress(0, total);

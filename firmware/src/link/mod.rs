@@ -11,6 +11,8 @@ pub mod journal_backend;
 pub mod serial;
 pub mod serve;
 pub mod session;
+#[cfg(test)]
+mod session_tests;
 pub mod tcp;
 
 pub use backend::{LinkBackend, Page};

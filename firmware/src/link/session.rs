@@ -32,6 +32,9 @@ pub struct Session {
     refused_version: Option<u16>,
     client: String,
     upload: Option<Upload>,
+    /// The last rules file completed (CRC, length, apply) and the answer given, so a repeated
+    /// last chunk (its answer was lost) gets the same answer instead of a refusal.
+    completed: Option<(u32, u32, bool, Response)>,
 }
 
 impl Session {
@@ -112,6 +115,7 @@ impl Session {
 
     fn hello(&mut self, version: u16, client: String, backend: &mut dyn LinkBackend) -> Response {
         self.upload = None;
+        self.completed = None;
         self.greeted = version == PROTOCOL_VERSION;
         self.refused_version = (!self.greeted).then_some(version);
         self.client = client;
@@ -125,6 +129,26 @@ impl Session {
     }
 
     fn put_rules(&mut self, chunk: RulesChunk, backend: &mut dyn LinkBackend) -> Response {
+        let key = (chunk.crc, chunk.total, chunk.apply);
+        let is_last = chunk.offset as usize + chunk.data.len() == chunk.total as usize;
+        if let Some((crc, total, apply, answer)) = &self.completed {
+            if is_last && self.upload.is_none() && key == (*crc, *total, *apply) {
+                return answer.clone();
+            }
+        }
+        let answer = self.receive_rules(chunk, backend);
+        if matches!(
+            answer,
+            Response::RulesApplied { .. }
+                | Response::RulesValid { .. }
+                | Response::RulesRejected { .. }
+        ) {
+            self.completed = Some((key.0, key.1, key.2, answer.clone()));
+        }
+        answer
+    }
+
+    fn receive_rules(&mut self, chunk: RulesChunk, backend: &mut dyn LinkBackend) -> Response {
         if chunk.total > MAX_RULES_BYTES {
             self.upload = None;
             return Response::RulesRejected {

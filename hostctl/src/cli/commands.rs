@@ -272,8 +272,11 @@ pub fn rules(cli: &Cli, action: &RulesAction) -> Result<()> {
         RulesAction::Get { output } => {
             let text = get_rules(&mut client)?;
             match output {
-                Some(path) => std::fs::write(path, &text)
-                    .with_context(|| format!("writing {}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(path, &text)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("wrote {} ({} bytes)", path.display(), text.len());
+                }
                 None => std::io::stdout().write_all(&text)?,
             }
             Ok(())

@@ -47,9 +47,14 @@ pub fn connect(cli: &Cli) -> Result<AnyClient> {
                 }
             }
         };
-        Box::new(SerialTransport::open(&path).context(
-            "opening the box's serial port (on Linux your user needs the dialout group)",
-        )?)
+        match SerialTransport::open(&path) {
+            Ok(t) => Box::new(t),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => bail!(
+                "{e}: your user may not open the box's serial port (on Linux: add yourself to \
+                 the dialout group, or install the udev rule of docs/usb-gadget.md)"
+            ),
+            Err(e) => bail!("{e}: no such serial port (is the box plugged in? `--port` names it)"),
+        }
     };
     let patience = Patience {
         answer: Duration::from_secs_f64(cli.timeout.max(0.05)),

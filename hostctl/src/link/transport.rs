@@ -66,7 +66,14 @@ impl Transport for SerialTransport {
         let port = serialport::new(name, 115_200)
             .timeout(READ_SLICE)
             .open_native()
-            .map_err(|e| io::Error::other(format!("{}: {e}", self.path.display())))?;
+            .map_err(|e| {
+                let kind = match e.kind() {
+                    serialport::ErrorKind::NoDevice => io::ErrorKind::NotFound,
+                    serialport::ErrorKind::Io(kind) => kind,
+                    _ => io::ErrorKind::Other,
+                };
+                io::Error::new(kind, format!("{}: {e}", self.path.display()))
+            })?;
         self.port = Some(port);
         Ok(())
     }
