@@ -194,7 +194,54 @@ pub fn top_destinations(r: &Report, count: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{axis, destination_label, LABEL_CHARS};
+    use super::{axis, destination_label, upload_over_time, LABEL_CHARS};
+    use crate::report::fmt::time;
+    use crate::report::model::Series;
+
+    const HOUR: u64 = 3_600_000;
+
+    fn series(bucket_ms: u64, count: u64) -> Series {
+        let first = 1_795_392_000_000;
+        Series {
+            bucket_ms,
+            starts: (0..count).map(|i| first + i * bucket_ms).collect(),
+            per_device: vec![("phone".into(), vec![1000; count as usize])],
+        }
+    }
+
+    #[test]
+    fn hourly_axis_labels_show_the_clock_and_each_date_once() {
+        let s = series(HOUR, 72);
+        let svg = upload_over_time(&s);
+        let labelled: Vec<u64> = s.starts.iter().copied().step_by(9).collect();
+        let mut dates: Vec<String> = labelled
+            .iter()
+            .map(|&t| time(t)[..10].to_string())
+            .collect();
+        dates.dedup();
+        assert_eq!(svg.matches("<tspan").count(), dates.len(), "{svg}");
+        for date in &dates {
+            assert_eq!(
+                svg.matches(&format!(">{date}</tspan>")).count(),
+                1,
+                "{date}"
+            );
+        }
+        for &t in &labelled {
+            let clock = &time(t)[11..];
+            assert!(svg.contains(&format!("class=\"tick\">{clock}")), "{clock}");
+        }
+    }
+
+    #[test]
+    fn daily_axis_labels_are_dates() {
+        let s = series(24 * HOUR, 30);
+        let svg = upload_over_time(&s);
+        assert!(!svg.contains("<tspan"));
+        for &t in s.starts.iter().step_by(3) {
+            assert!(svg.contains(&format!("class=\"tick\">{}</text>", &time(t)[..10])));
+        }
+    }
 
     #[test]
     fn long_destination_labels_are_cut_to_fit() {
