@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::fmt::{bytes, time};
+use super::fmt::{bytes, cut, cut_front, time};
 use super::html::escape;
 use super::model::{Report, Series};
 
@@ -19,6 +19,17 @@ const HEIGHT: f64 = 280.0;
 const LEFT: f64 = 70.0;
 const BOTTOM: f64 = 40.0;
 const TOP: f64 = 10.0;
+
+/// Characters of a destination's label that fit left of its bar at the label size.
+const LABEL_CHARS: usize = 46;
+
+/// `name (device)` short enough to fit: the device cut at its end, the name at its front (so
+/// that a host name keeps its domain).
+fn destination_label(name: &str, device: &str) -> String {
+    let device = cut(device, 20);
+    let room = LABEL_CHARS.saturating_sub(device.chars().count() + 3);
+    format!("{} ({device})", cut_front(name, room))
+}
 
 /// A round axis maximum at or above `max`, and its tick step.
 fn axis(max: u64) -> (u64, u64) {
@@ -88,16 +99,26 @@ pub fn upload_over_time(s: &Series) -> String {
             bars += 1;
         }
     }
-    // Time labels: about eight along the axis.
+    // Time labels: about eight along the axis; hourly buckets show the clock, with the date
+    // under the first label and wherever the day changes.
     let every = (s.starts.len() / 8).max(1);
+    let hourly = s.bucket_ms < 24 * 3_600_000;
+    let mut last_date = String::new();
     for (i, start) in s.starts.iter().enumerate().step_by(every) {
         let x = LEFT + slot * (i as f64 + 0.5);
+        let when = time(*start);
+        let (date, clock) = when.split_once(' ').unwrap_or((&when, ""));
         let _ = write!(
             out,
-            r#"<text x="{x:.1}" y="{}" text-anchor="middle" class="tick">{}</text>"#,
+            r#"<text x="{x:.1}" y="{}" text-anchor="middle" class="tick">{}"#,
             HEIGHT - BOTTOM + 16.0,
-            escape(&time(*start))
+            escape(if hourly { clock } else { date })
         );
+        if hourly && date != last_date {
+            let _ = write!(out, r#"<tspan x="{x:.1}" dy="14">{}</tspan>"#, escape(date));
+        }
+        out.push_str("</text>");
+        last_date = date.to_string();
     }
     if bars == 0 {
         let _ = write!(
@@ -145,10 +166,11 @@ pub fn top_destinations(r: &Report, count: usize) -> String {
         };
         let _ = write!(
             out,
-            r#"<text x="{}" y="{:.1}" text-anchor="end" class="label">{}</text><rect class="bar" x="{label_w}" y="{y:.1}" width="{w:.1}" height="{:.1}" fill="{colour}"><title>{} from {}: {} up ({verdict})</title></rect><text x="{:.1}" y="{:.1}" class="tick">{}</text>"#,
+            r#"<text x="{}" y="{:.1}" text-anchor="end" class="label"><title>{}</title>{}</text><rect class="bar" x="{label_w}" y="{y:.1}" width="{w:.1}" height="{:.1}" fill="{colour}"><title>{} from {}: {} up ({verdict})</title></rect><text x="{:.1}" y="{:.1}" class="tick">{}</text>"#,
             label_w - 8.0,
             y + row_h * 0.65,
             escape(&format!("{name} ({device})")),
+            escape(&destination_label(name, device)),
             row_h * 0.75,
             escape(name),
             escape(device),
@@ -172,7 +194,72 @@ pub fn top_destinations(r: &Report, count: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::axis;
+    use super::{axis, destination_label, upload_over_time, LABEL_CHARS};
+    use crate::report::fmt::time;
+    use crate::report::model::Series;
+
+    const HOUR: u64 = 3_600_000;
+
+    fn series(bucket_ms: u64, count: u64) -> Series {
+        let first = 1_795_392_000_000;
+        Series {
+            bucket_ms,
+            starts: (0..count).map(|i| first + i * bucket_ms).collect(),
+            per_device: vec![("phone".into(), vec![1000; count as usize])],
+        }
+    }
+
+    #[test]
+    fn hourly_axis_labels_show_the_clock_and_each_date_once() {
+        let s = series(HOUR, 72);
+        let svg = upload_over_time(&s);
+        let labelled: Vec<u64> = s.starts.iter().copied().step_by(9).collect();
+        let mut dates: Vec<String> = labelled
+            .iter()
+            .map(|&t| time(t)[..10].to_string())
+            .collect();
+        dates.dedup();
+        assert_eq!(svg.matches("<tspan").count(), dates.len(), "{svg}");
+        for date in &dates {
+            assert_eq!(
+                svg.matches(&format!(">{date}</tspan>")).count(),
+                1,
+                "{date}"
+            );
+        }
+        for &t in &labelled {
+            let clock = &time(t)[11..];
+            assert!(svg.contains(&format!("class=\"tick\">{clock}")), "{clock}");
+        }
+    }
+
+    #[test]
+    fn daily_axis_labels_are_dates() {
+        let s = series(24 * HOUR, 30);
+        let svg = upload_over_time(&s);
+        assert!(!svg.contains("<tspan"));
+        for &t in s.starts.iter().step_by(3) {
+            assert!(svg.contains(&format!("class=\"tick\">{}</text>", &time(t)[..10])));
+        }
+    }
+
+    #[test]
+    fn long_destination_labels_are_cut_to_fit() {
+        assert_eq!(
+            destination_label("github.com", "thinkpad-x1"),
+            "github.com (thinkpad-x1)"
+        );
+        let long = destination_label(
+            "ipv4-c001-ams001-ix.1.oca.nflxvideo.net",
+            "Living room \"Frame\" TV",
+        );
+        assert_eq!(long.chars().count(), LABEL_CHARS);
+        assert!(long.starts_with('\u{2026}'), "{long}");
+        assert!(
+            long.ends_with(".nflxvideo.net (Living room \"Frame\"\u{2026})"),
+            "{long}"
+        );
+    }
 
     #[test]
     fn axes_are_round() {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::fmt::{bytes, time};
+use super::fmt::{bytes, count, cut, time};
 use super::model::{Report, TOP_DESTINATIONS};
 
 /// Renders the report for a terminal.
@@ -10,12 +10,12 @@ pub fn render(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} to {}: {} devices, {} summaries, {} alerts",
+        "{} to {}: {}, {}, {}",
         time(r.from_ms),
         time(r.to_ms),
-        r.devices.len(),
-        r.summaries,
-        r.alerts.len()
+        count(r.devices.len() as u64, "device", "devices"),
+        count(r.summaries, "summary", "summaries"),
+        count(r.alerts.len() as u64, "alert", "alerts")
     );
     if r.devices.is_empty() {
         out.push_str(
@@ -35,7 +35,7 @@ pub fn render(r: &Report) -> String {
             bytes(d.bytes_up),
             bytes(d.bytes_down),
             if d.alerts > 0 {
-                format!("  {} alerts", d.alerts)
+                format!("  {}", count(d.alerts, "alert", "alerts"))
             } else {
                 String::new()
             }
@@ -96,15 +96,4 @@ pub fn render(r: &Report) -> String {
         }
     }
     out
-}
-
-/// Shortens `s` to `n` characters with an ellipsis.
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('\u{2026}');
-        t
-    }
 }
