@@ -96,11 +96,16 @@ fn table_gives_each_device_its_totals_destinations_in_order_and_the_alerts() {
             1 => "  1 alert".to_string(),
             n => format!("  {n} alerts"),
         };
+        // A device known only by its MAC shows it once.
+        let name = if d.label() == d.mac_text() {
+            String::new()
+        } else {
+            format!("{}  ", d.label())
+        };
         assert_eq!(
             lines[0],
             format!(
-                "{}  {}{}  {}  up {}  down {}{alerts}",
-                d.label(),
+                "{name}{}{}  {}  up {}  down {}{alerts}",
                 d.mac_text(),
                 if d.mac[0] & 2 != 0 {
                     " (randomised)"

@@ -25,10 +25,16 @@ pub fn render(r: &Report) -> String {
     }
     for d in &r.devices {
         let _ = writeln!(out);
+        // A device known by nothing but its MAC is shown by it once.
+        let label = d.label();
+        let name = if label == d.mac {
+            String::new()
+        } else {
+            format!("{label}  ")
+        };
         let _ = writeln!(
             out,
-            "{}  {}{}  {}  up {}  down {}{}",
-            d.label(),
+            "{name}{}{}  {}  up {}  down {}{}",
             d.mac,
             if d.randomised { " (randomised)" } else { "" },
             d.vendor.as_deref().unwrap_or("unknown vendor"),
