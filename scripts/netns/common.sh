@@ -140,7 +140,14 @@ CONF
     phone dhclient -4 -1 -v -cf "$TMP/dhclient.conf" -sf "$HERE/phone-dhclient-script.sh" \
         -lf "$TMP/phone.leases" -pf "$TMP/dhclient.pid" wlan0 2>"$TMP/dhclient.err" \
         || { cat "$TMP/dhclient.err" >&2; die "DHCP failed"; }
-    PIDS+=("$(cat "$TMP/dhclient.pid")")
+    # dhclient writes its pid file from the daemonised child, a moment after the parent exits.
+    local _i
+    for _i in $(seq 1 30); do
+        [ -s "$TMP/dhclient.pid" ] && break
+        sleep 0.1
+    done
+    # Its pid lets the teardown stop it early; the namespace's deletion stops it anyway.
+    if [ -s "$TMP/dhclient.pid" ]; then PIDS+=("$(cat "$TMP/dhclient.pid")"); fi
     PHONE_IP="$(phone ip -4 -o addr show dev wlan0 | awk '{split($4, a, "/"); print a[1]}')"
     [ -n "$PHONE_IP" ] || die "phone has no IPv4 address"
     log "phone got $PHONE_IP; resolv.conf: $(phone cat /etc/resolv.conf | tr '\n' ' ')"

@@ -26,8 +26,8 @@
 
 use std::ops::Range;
 
-use super::crc32::crc32;
 use super::GeoError;
+use telltale_proto::crc32::crc32;
 
 /// Version of the container and table layouts written by this code.
 pub const FORMAT_VERSION: u16 = 1;

@@ -23,7 +23,6 @@
 //! IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) are looked up as IPv4.
 
 pub mod compile;
-pub mod crc32;
 pub mod csv;
 pub mod format;
 pub mod locate;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use telltale_proto::{AlertRecord, Status, SummaryRecord};
 
 use super::backend::{LinkBackend, Page};
-use crate::summary::journal::{AlertJournal, SummaryJournal};
+use crate::summary::journal::{AlertJournal, JournalError, RecordBatch, SummaryJournal};
 
 /// What the link needs from the running daemon besides the journals.
 pub trait BoxControl: Send {
@@ -49,6 +49,20 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// A journal read as a page; an unreadable journal serves nothing (the daemon logs why).
+fn page<R>(read: Result<RecordBatch<R>, JournalError>) -> Page<R> {
+    match read {
+        Ok(batch) => Page {
+            records: batch.records,
+            more: batch.more,
+        },
+        Err(_) => Page {
+            records: Vec::new(),
+            more: false,
+        },
+    }
+}
+
 impl JournalBackend {
     /// A backend over the two journals and the daemon.
     pub fn new(
@@ -81,17 +95,7 @@ impl LinkBackend for JournalBackend {
         max: usize,
         max_bytes: usize,
     ) -> Page<SummaryRecord> {
-        match lock(&self.summaries).read_after(after_seq, max, max_bytes) {
-            Ok(batch) => Page {
-                records: batch.records,
-                more: batch.more,
-            },
-            // An unreadable journal serves nothing; the daemon's fault LED says why.
-            Err(_) => Page {
-                records: Vec::new(),
-                more: false,
-            },
-        }
+        page(lock(&self.summaries).read_after(after_seq, max, max_bytes))
     }
 
     fn ack_summaries(&mut self, upto_seq: u64) -> Result<u64, String> {
@@ -101,16 +105,7 @@ impl LinkBackend for JournalBackend {
     }
 
     fn alerts_after(&mut self, after: u64, max: usize, max_bytes: usize) -> Page<AlertRecord> {
-        match lock(&self.alerts).read_after(after, max, max_bytes) {
-            Ok(batch) => Page {
-                records: batch.records,
-                more: batch.more,
-            },
-            Err(_) => Page {
-                records: Vec::new(),
-                more: false,
-            },
-        }
+        page(lock(&self.alerts).read_after(after, max, max_bytes))
     }
 
     fn ack_alerts(&mut self, upto: u64) -> Result<bool, String> {

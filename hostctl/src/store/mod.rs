@@ -115,56 +115,37 @@ impl Store {
         box_id: &str,
         records: &[SummaryRecord],
     ) -> Result<Stored, StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(err)?;
-        let mut stored = Stored::default();
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO summaries VALUES
-                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                      ?18, ?19, ?20, ?21)",
-                )
-                .map_err(err)?;
-            for r in records {
-                let n = stmt
-                    .execute(params![
-                        box_id,
-                        r.seq as i64,
-                        r.window_start as i64,
-                        r.window_end as i64,
-                        mac_text(&r.device.mac),
-                        ips_text(&r.device.ips),
-                        r.device.hostname,
-                        r.device.vendor,
-                        r.destination.name,
-                        r.destination.ip.to_string(),
-                        r.destination.asn,
-                        r.destination.org,
-                        country_text(r.destination.country),
-                        proto_text(r.proto),
-                        r.bytes_up as i64,
-                        r.bytes_down as i64,
-                        r.pkts_up as i64,
-                        r.pkts_down as i64,
-                        r.flows,
-                        r.verdict.name(),
-                        serde_json::to_string(&r.rules).unwrap_or_default(),
-                    ])
-                    .map_err(err)?;
-                if n == 1 {
-                    stored.inserted += 1;
-                } else {
-                    stored.duplicates += 1;
-                }
-            }
-        }
-        tx.commit().map_err(err)?;
-        Ok(stored)
+        self.insert_all(
+            "INSERT OR IGNORE INTO summaries VALUES
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+              ?20, ?21)",
+            records,
+            |stmt, r| {
+                stmt.execute(params![
+                    box_id,
+                    r.seq as i64,
+                    r.window_start as i64,
+                    r.window_end as i64,
+                    mac_text(&r.device.mac),
+                    ips_text(&r.device.ips),
+                    r.device.hostname,
+                    r.device.vendor,
+                    r.destination.name,
+                    r.destination.ip.to_string(),
+                    r.destination.asn,
+                    r.destination.org,
+                    country_text(r.destination.country),
+                    proto_text(r.proto),
+                    r.bytes_up as i64,
+                    r.bytes_down as i64,
+                    r.pkts_up as i64,
+                    r.pkts_down as i64,
+                    r.flows,
+                    r.verdict.name(),
+                    serde_json::to_string(&r.rules).unwrap_or_default(),
+                ])
+            },
+        )
     }
 
     /// Stores alerts from `box_id` in one transaction.
@@ -172,6 +153,42 @@ impl Store {
         &mut self,
         box_id: &str,
         alerts: &[AlertRecord],
+    ) -> Result<Stored, StoreError> {
+        self.insert_all(
+            "INSERT OR IGNORE INTO alerts VALUES
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            alerts,
+            |stmt, a| {
+                stmt.execute(params![
+                    box_id,
+                    a.seq as i64,
+                    a.ts as i64,
+                    mac_text(&a.device.mac),
+                    ips_text(&a.device.ips),
+                    a.device.hostname,
+                    a.device.vendor,
+                    a.destination.name,
+                    a.destination.ip.to_string(),
+                    a.destination.asn,
+                    a.destination.org,
+                    country_text(a.destination.country),
+                    a.rule,
+                    a.severity.name(),
+                    serde_json::to_string(&a.reasons).unwrap_or_default(),
+                    a.bytes_up as i64,
+                    a.bytes_down as i64,
+                ])
+            },
+        )
+    }
+
+    /// Runs `insert` (an `INSERT OR IGNORE`) for every item in one transaction; counts what was
+    /// new and what was there already.
+    fn insert_all<T>(
+        &mut self,
+        sql: &str,
+        items: &[T],
+        insert: impl Fn(&mut rusqlite::CachedStatement<'_>, &T) -> rusqlite::Result<usize>,
     ) -> Result<Stored, StoreError> {
         let path = self.path.clone();
         let err = |source| StoreError {
@@ -181,35 +198,9 @@ impl Store {
         let tx = self.conn.transaction().map_err(err)?;
         let mut stored = Stored::default();
         {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO alerts VALUES
-                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-                )
-                .map_err(err)?;
-            for a in alerts {
-                let n = stmt
-                    .execute(params![
-                        box_id,
-                        a.seq as i64,
-                        a.ts as i64,
-                        mac_text(&a.device.mac),
-                        ips_text(&a.device.ips),
-                        a.device.hostname,
-                        a.device.vendor,
-                        a.destination.name,
-                        a.destination.ip.to_string(),
-                        a.destination.asn,
-                        a.destination.org,
-                        country_text(a.destination.country),
-                        a.rule,
-                        a.severity.name(),
-                        serde_json::to_string(&a.reasons).unwrap_or_default(),
-                        a.bytes_up as i64,
-                        a.bytes_down as i64,
-                    ])
-                    .map_err(err)?;
-                if n == 1 {
+            let mut stmt = tx.prepare_cached(sql).map_err(err)?;
+            for item in items {
+                if insert(&mut stmt, item).map_err(err)? == 1 {
                     stored.inserted += 1;
                 } else {
                     stored.duplicates += 1;
