@@ -1,6 +1,6 @@
 //! The daemon's config file (`/etc/telltale/telltale.toml`): where frames come from, how big the
 //! engine is, where the rules and data tables are, which LEDs and button to drive, where the
-//! journal and the host link will live, what to write out, and the box's UTC offset. Every key is
+//! journal and the host link are, what to write out, and the box's UTC offset. Every key is
 //! documented in `docs/config.md`; `board/files/telltale.toml` is the shipped file.
 //!
 //! The file is TOML, read with the same located reader as the rules file ([`crate::rules`]): a
