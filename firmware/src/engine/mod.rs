@@ -112,6 +112,8 @@ pub(crate) struct FlowState {
     name_from: NameSource,
     /// The device end of the flow and the direction its frames go (the upload direction).
     device: Option<(DeviceId, KeyDir)>,
+    /// The other end (the destination) is on a local network: the flow is not an upload.
+    remote_local: bool,
     /// Detection: the flow's destination statistics, the name source they were bound under,
     /// and whether the flow's start was checked.
     stats: Option<StatsRef>,
