@@ -182,6 +182,11 @@ impl MappedAsns {
         self.count as usize
     }
 
+    /// True when the table has no ASN.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
     /// Bytes of the index in memory.
     pub fn memory_bytes(&self) -> usize {
         self.marks.capacity() * size_of::<Mark<u32>>()
@@ -228,6 +233,11 @@ impl MappedStrings {
     /// Number of strings.
     pub fn len(&self) -> usize {
         self.count as usize
+    }
+
+    /// True when the table has no string.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
     }
 
     /// Bytes of the index in memory.

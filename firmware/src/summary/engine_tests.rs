@@ -391,5 +391,5 @@ fn windows_add_up_to_the_flows_when_flows_come_and_go_within_a_window() {
         .iter()
         .fold((0, 0), |acc, f| (acc.0 + f.0, acc.1 + f.1));
     assert_eq!((up, down), flows);
-    assert!(c.flows.len() >= 3 + 9 + 3 + 1, "every flow reported");
+    assert!(c.flows.len() >= 16, "every flow reported (3 + 9 + 3 + 1)");
 }
