@@ -16,6 +16,8 @@
 //!
 //! This is a benchmark: it prints figures and asserts nothing about speed.
 
+mod common;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,7 +29,6 @@ use telltale_firmware::capture::Timestamp;
 use telltale_firmware::engine::{Engine, EngineConfig};
 use telltale_firmware::event::NullSink;
 use telltale_firmware::geo::GeoDb;
-use telltale_firmware::rules::Rules;
 
 fn main() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -42,16 +43,10 @@ fn main() {
     let geo_path = manifest.join("../data/geo.ttdb");
     let geo = GeoDb::open(&geo_path).expect("data/geo.ttdb");
     let geo_mib = geo.sizes().memory_bytes as f64 / (1024.0 * 1024.0);
+    let geo_file_mib = geo.sizes().file_bytes as f64 / (1024.0 * 1024.0);
     drop(geo);
-    let new_engine = || {
-        let rules = Rules::load(&rules_path).expect("rules/default.toml");
-        let config = EngineConfig {
-            thresholds: rules.detect_thresholds(0),
-            ..EngineConfig::default()
-        };
-        let geo = GeoDb::open(&geo_path).expect("data/geo.ttdb");
-        Engine::with_policy(config, Box::new(rules), Box::new(geo))
-    };
+    // The engine as the daemon builds it: shipped rules, geo/ASN table, 5-minute summaries.
+    let new_engine = common::daemon_engine;
 
     // 1. In memory, through the whole engine. Two ways: one engine for all passes (flows of a
     // pass meet their twins from the previous pass, as in a long capture), and a fresh engine
@@ -68,7 +63,7 @@ fn main() {
     let warm = start.elapsed().as_secs_f64();
     println!(
         "telltale engine, in memory, 1 core, {frames} frames; engine memory {:.1} MiB for {} flows, \
-         plus the geo/ASN table {geo_mib:.1} MiB",
+         plus the geo/ASN index {geo_mib:.1} MiB over its {geo_file_mib:.1} MiB mapped file",
         engine.memory_bytes() as f64 / (1024.0 * 1024.0),
         EngineConfig::default().flow_capacity
     );

@@ -205,6 +205,16 @@ impl Detector {
         self.thresholds = thresholds;
     }
 
+    /// Widths of the short (abnormal upload) and long (large upload) windows' buckets.
+    #[inline]
+    fn bucket_widths(&self) -> (u64, u64) {
+        let t = &self.thresholds;
+        (
+            (t.abnormal.window_ns / SHORT_BUCKETS as u64).max(1),
+            (t.large.window_ns / LONG_BUCKETS as u64).max(1),
+        )
+    }
+
     /// The thresholds in force.
     pub fn thresholds(&self) -> &Thresholds {
         &self.thresholds
@@ -374,23 +384,23 @@ impl Detector {
         unix_ns: u64,
         out: &mut Findings,
     ) {
-        let t = self.thresholds;
-        let short_w = (t.abnormal.window_ns / SHORT_BUCKETS as u64).max(1);
-        let long_w = (t.large.window_ns / LONG_BUCKETS as u64).max(1);
-        let quiet = t.quiet.period(unix_ns);
+        let (short_w, long_w) = self.bucket_widths();
         let Some(e) = self.stats.get_mut(r, now) else {
             return;
         };
-        let first_up = e.total_up == 0 && up > 0;
+        if up == 0 {
+            // A frame to the device: only the download sum moves, no signal can fire.
+            e.down_short.add(now, short_w, down);
+            e.total_down += down;
+            return;
+        }
+        let first_up = e.total_up == 0;
         e.up_short.add(now, short_w, up);
         e.down_short.add(now, short_w, down);
         e.up_long.add(now, long_w, up);
         e.total_up += up;
         e.total_down += down;
-        if up == 0 {
-            return;
-        }
-        if let Some(p) = quiet {
+        if let Some(p) = self.thresholds.quiet.period(unix_ns) {
             if e.quiet_period != Some(p) {
                 e.quiet_period = Some(p);
                 e.quiet_up = 0;

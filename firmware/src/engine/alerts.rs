@@ -10,7 +10,7 @@ use crate::detect::{Bypass, Detail, Detector, DeviceCtx, Finding, Findings, Firs
 use crate::event::{AlertEvent, Event, Meta, Sink};
 use crate::flow::key::{Addr, Endpoint, KeyDir};
 use crate::naming::devices::DeviceId;
-use crate::naming::{is_local_net, NameSource, Naming};
+use crate::naming::{NameSource, Naming};
 
 use super::FlowState;
 
@@ -48,10 +48,10 @@ pub(super) fn on_frame(
     let Some((device, up_dir)) = st.device else {
         return;
     };
-    let remote = if dir == up_dir { dst } else { src };
-    if is_local_net(remote.addr) {
+    if st.remote_local {
         return; // not an upload: LAN traffic
     }
+    let remote = if dir == up_dir { dst } else { src };
     let dev = device_ctx(naming, device);
     let mut found = Findings::new();
     let name_id = (st.name_from != NameSource::None).then_some(st.name);

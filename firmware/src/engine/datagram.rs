@@ -81,7 +81,7 @@ pub(crate) fn on_datagram(
 pub(crate) fn emit_dns(src: Endpoint, dst: Endpoint, msg: &[u8], mdns: bool, out: &mut Out<'_>) {
     let summary = &mut *out.scratch.dns;
     summary.clear();
-    if summary.fill(msg).is_err() {
+    if summary.fill_with(msg, mdns).is_err() {
         // What was read before the damage is still reported, as tshark does.
         out.counters.skip(Skip::DnsMalformed);
     }

@@ -81,7 +81,8 @@ pub(super) fn first_frame(
         },
     };
     st.device = Some((device, up));
-    if st.name_from < NameSource::Dns && !is_local_net(remote.addr) {
+    st.remote_local = is_local_net(remote.addr);
+    if st.name_from < NameSource::Dns && !st.remote_local {
         if let Some(name) = naming.dns_name(remote.addr, ctx.now) {
             st.name = name;
             st.name_from = NameSource::Dns;

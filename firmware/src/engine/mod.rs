@@ -112,6 +112,8 @@ pub(crate) struct FlowState {
     name_from: NameSource,
     /// The device end of the flow and the direction its frames go (the upload direction).
     device: Option<(DeviceId, KeyDir)>,
+    /// The other end (the destination) is on a local network: the flow is not an upload.
+    remote_local: bool,
     /// Detection: the flow's destination statistics, the name source they were bound under,
     /// and whether the flow's start was checked.
     stats: Option<StatsRef>,
@@ -121,6 +123,8 @@ pub(crate) struct FlowState {
     tcp_close: u8,
     /// What the flow already reported to the summary windows.
     summary: crate::summary::cursor::FlowCursor,
+    /// The summary window (`windows::Summaries::epoch`) the flow was last listed active in.
+    window_epoch: u32,
 }
 
 /// A FIN from the key's `lo` end.
@@ -299,7 +303,7 @@ impl Engine {
             + self.core.detector.memory_bytes()
             + self.core.pool.memory_bytes()
             + self.defrag.memory_bytes()
-            + self.core.summaries.table().memory_bytes()
+            + self.core.summaries.memory_bytes()
             + scratch
     }
 
@@ -554,6 +558,7 @@ impl Core {
         };
         let (id, created) = self.flows.get_or_insert(&key, class, ctx.now, &mut on_end);
         let st = self.flows.value_mut(id);
+        self.summaries.mark_active(id, st);
         let d = dir as usize;
         if created {
             st.a_is_lo = dir == KeyDir::LoToHi;

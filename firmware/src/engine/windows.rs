@@ -13,6 +13,7 @@
 use crate::capture::Timestamp;
 use crate::event::Sink;
 use crate::flow::key::{FlowKey, KeyDir};
+use crate::flow::table::FlowId;
 use crate::naming::{NameSource, Naming};
 use crate::summary::schedule::{Span, WindowSchedule};
 use crate::summary::view::WindowSummaries;
@@ -25,6 +26,13 @@ use super::{Core, EngineConfig, FlowState};
 pub(crate) struct Summaries {
     schedule: WindowSchedule,
     table: WindowTable,
+    /// Number of the open window (from 1; a new flow's `window_epoch` is 0).
+    epoch: u32,
+    /// Flows that carried a frame in the open window, each listed once (an id may be stale:
+    /// its flow ended and the slot was reused or freed). At a close only these are visited.
+    active: Vec<FlowId>,
+    /// More flows were active than `active` holds: the close visits every live flow.
+    overflow: bool,
 }
 
 impl Summaries {
@@ -40,7 +48,37 @@ impl Summaries {
         } else {
             WindowTable::new(0, 0, 0)
         };
-        Summaries { schedule, table }
+        let active = if schedule.enabled() {
+            Vec::with_capacity(config.flow_capacity)
+        } else {
+            Vec::new()
+        };
+        Summaries {
+            schedule,
+            table,
+            epoch: 1,
+            active,
+            overflow: false,
+        }
+    }
+
+    /// Notes that flow `id` carries a frame in the open window.
+    #[inline]
+    pub(crate) fn mark_active(&mut self, id: FlowId, st: &mut FlowState) {
+        if st.window_epoch == self.epoch || !self.schedule.enabled() {
+            return;
+        }
+        st.window_epoch = self.epoch;
+        if self.active.len() < self.active.capacity() {
+            self.active.push(id);
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    /// Bytes allocated for the active list.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.table.memory_bytes() + self.active.capacity() * size_of::<FlowId>()
     }
 
     /// The table (for its counters and memory).
@@ -119,7 +157,20 @@ impl Core {
             summaries,
             ..
         } = self;
-        flows.for_each_live(&mut |key, st| summaries.harvest(key, st, naming, false));
+        // Only flows that carried a frame in the window have anything to hand over (frames,
+        // alerts, a device end found): visit those, not the whole table.
+        if summaries.overflow {
+            flows.for_each_live(&mut |key, st| summaries.harvest(key, st, naming, false));
+        } else {
+            for i in 0..summaries.active.len() {
+                if let Some((key, st)) = flows.live_mut(summaries.active[i]) {
+                    summaries.harvest(key, st, naming, false);
+                }
+            }
+        }
+        summaries.active.clear();
+        summaries.overflow = false;
+        summaries.epoch = summaries.epoch.wrapping_add(1).max(1);
         sink.window(&WindowSummaries::new(
             span,
             &summaries.table,

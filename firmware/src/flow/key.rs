@@ -94,7 +94,10 @@ pub enum KeyDir {
 impl FlowKey {
     /// Builds the key of a frame from `src` to `dst` and the direction it went.
     pub fn new(proto: u8, src: Endpoint, dst: Endpoint) -> (Self, KeyDir) {
-        if src <= dst {
+        // The derived order (address bytes, then port), as two integer comparisons: the bytes
+        // read big-endian order like the byte-wise comparison.
+        let order = |e: &Endpoint| (u128::from_be_bytes(e.addr.0), e.port);
+        if order(&src) <= order(&dst) {
             (
                 FlowKey {
                     proto,
@@ -188,6 +191,32 @@ mod tests {
         assert_eq!(k1.hash64(7), k2.hash64(7));
         assert_eq!(k1.ends(d1), (phone, server));
         assert_eq!(k2.ends(d2), (server, phone));
+    }
+
+    #[test]
+    fn the_canonical_order_is_the_derived_order() {
+        let ends = [
+            ep([10, 0, 0, 1], 1000),
+            ep([10, 0, 0, 1], 999),
+            ep([10, 0, 1, 0], 1),
+            ep([9, 255, 255, 255], 65535),
+            Endpoint {
+                addr: Addr::v6([0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+                port: 443,
+            },
+            Endpoint {
+                addr: Addr::v6([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+                port: 5353,
+            },
+        ];
+        for a in ends {
+            for b in ends {
+                let (k, d) = FlowKey::new(PROTO_TCP, a, b);
+                let lo_first = a <= b;
+                assert_eq!(d == KeyDir::LoToHi, lo_first, "{a:?} {b:?}");
+                assert_eq!((k.lo, k.hi), if lo_first { (a, b) } else { (b, a) });
+            }
+        }
     }
 
     #[test]

@@ -290,6 +290,12 @@ impl<V: Default> FlowTable<V> {
         }
     }
 
+    /// The key and value of flow `id` if it is alive (an id kept from earlier may have ended).
+    pub fn live_mut(&mut self, id: FlowId) -> Option<(&FlowKey, &mut V)> {
+        let entry = self.entries.get_mut(id.index())?;
+        entry.live.then_some((&entry.key, &mut entry.value))
+    }
+
     /// Removes one flow explicitly (e.g. a TCP connection seen to close), without reporting it.
     pub fn remove(&mut self, id: FlowId) {
         self.end(id.0, EndReason::Flushed, &mut |_, _, _| {});

@@ -2,8 +2,8 @@
 //!
 //! The box names every destination with its country and AS (DESIGN.md, "Naming"). The data is
 //! the `@ip-location-db` CSVs (licences and versions in `docs/data-attributions.md`), compiled by
-//! `telltale-tables geo` ([`compile`]) into one `geo.ttdb` file that [`GeoDb::open`] reads once
-//! into memory. [`GeoDb::lookup`] is two binary searches and allocates nothing.
+//! `telltale-tables geo` ([`compile`]) into one `geo.ttdb` file that [`GeoDb::open`] maps and searches
+//! in place ([`mapped`]). [`GeoDb::lookup`] allocates nothing.
 //!
 //! # `geo.ttdb`, format version 1
 //!
@@ -26,11 +26,13 @@ pub mod compile;
 pub mod csv;
 pub mod format;
 pub mod locate;
+pub mod mapped;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use format::{open_container, RangeTable, Reader, StringTable};
+use format::{open_container, Reader};
+use mapped::{MappedAsns, MappedRanges, MappedStrings};
 
 /// Magic of a compiled geo table.
 pub const GEO_MAGIC: &[u8; 8] = b"TTGEODB\n";
@@ -152,30 +154,82 @@ pub struct GeoSizes {
     pub orgs: usize,
     /// Range entries: IPv4 country, IPv6 country, IPv4 ASN, IPv6 ASN.
     pub ranges: [usize; 4],
-    /// Bytes held in memory by the decoded tables.
+    /// Bytes held in memory: the country codes and the index over the mapped file.
     pub memory_bytes: usize,
+    /// Bytes of the table file, searched in place (resident only where lookups touched it).
+    pub file_bytes: usize,
 }
 
-/// The compiled country and ASN table, in memory.
-#[derive(Debug)]
+/// Where the table's bytes live.
+enum Backing {
+    /// The file, mapped read-only (`GeoDb::open`).
+    Map(memmap2::Mmap),
+    /// A copy in memory (`GeoDb::from_bytes`).
+    Owned(Vec<u8>),
+}
+
+impl Backing {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Backing::Map(m) => m,
+            Backing::Owned(v) => v,
+        }
+    }
+}
+
+/// The compiled country and ASN table: the file mapped and searched in place, with a sparse
+/// index in memory (see [`mapped`]).
 pub struct GeoDb {
+    backing: Backing,
+    /// Where the payload starts in the backing bytes.
+    payload_at: usize,
     countries: Vec<[u8; 2]>,
-    orgs: StringTable,
-    /// Sorted ASNs; `asn_org[i]` is 0 or the org index + 1 of `asns[i]`.
-    asns: Vec<u32>,
-    asn_org: Vec<u32>,
-    v4_country: RangeTable<u32>,
-    v6_country: RangeTable<u64>,
-    v4_asn: RangeTable<u32>,
-    v6_asn: RangeTable<u64>,
+    orgs: MappedStrings,
+    asns: MappedAsns,
+    v4_country: MappedRanges<u32>,
+    v6_country: MappedRanges<u64>,
+    v4_asn: MappedRanges<u32>,
+    v6_asn: MappedRanges<u64>,
+}
+
+impl core::fmt::Debug for GeoDb {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("GeoDb")
+            .field("sizes", &self.sizes())
+            .finish_non_exhaustive()
+    }
 }
 
 impl GeoDb {
-    /// Reads and validates the table at `path`. Every error names the path and the problem.
+    /// Maps and validates the table at `path`. Every error names the path and the problem.
+    ///
+    /// The whole file is read once to check it and build the index; its pages are then handed
+    /// back (`MADV_DONTNEED`), so that only the pages later lookups touch are resident.
     pub fn open(path: impl AsRef<Path>) -> Result<GeoDb, GeoError> {
         let path = path.as_ref();
-        let bytes = read_table_file(path)?;
-        Self::from_bytes(&bytes).map_err(|e| e.in_file(path))
+        let io = |error| GeoError::Io {
+            path: path.to_path_buf(),
+            error,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        // SAFETY: `Mmap::map` is unsafe because the mapped bytes could change or vanish if the
+        // file is modified while mapped. The table is a read-only data file installed with the
+        // box (a package upgrade replaces it by renaming a new file over it, which leaves this
+        // mapping on the old inode); its content is validated below like any input, and every
+        // read afterwards is bounds-checked, so changed bytes give wrong names, not unsafety.
+        // A file truncated under us would raise SIGBUS on the next touch past its new end, the
+        // trade-off every mmap reader makes.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        let db = Self::index(Backing::Map(map)).map_err(|e| e.in_file(path))?;
+        if let Backing::Map(map) = &db.backing {
+            // Validation touched every page; drop them from this process (they stay in the page
+            // cache and come back on the next touch). Failure only costs resident memory.
+            // SAFETY: `MADV_DONTNEED` is "unchecked" because on a private writable mapping it
+            // throws away changes. This mapping is read-only and shared with the file, never
+            // written: the next touch reads the same bytes back from the file.
+            let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+        Ok(db)
     }
 
     /// The one-line warning to print when the table is missing or unusable; the caller then
@@ -184,11 +238,18 @@ impl GeoDb {
         format!("warning: geo table unavailable, destinations get no country/ASN: {error}")
     }
 
-    /// Decodes and validates a table held in memory.
+    /// Validates a table held in memory (copied).
     pub fn from_bytes(bytes: &[u8]) -> Result<GeoDb, GeoError> {
+        Self::index(Backing::Owned(bytes.to_vec()))
+    }
+
+    fn index(backing: Backing) -> Result<GeoDb, GeoError> {
+        let bytes = backing.bytes();
         let container = open_container(bytes, GEO_MAGIC, count::SLOTS)?;
         let counts = &container.counts;
-        let mut reader = Reader::new(container.payload);
+        let payload = container.payload;
+        let payload_at = bytes.len() - payload.len();
+        let mut reader = Reader::new(payload);
 
         let country_count = counts[count::COUNTRIES];
         let raw = reader.bytes(2 * country_count as usize, "country codes")?;
@@ -200,50 +261,44 @@ impl GeoDb {
             countries.push([pair[0], pair[1]]);
         }
 
-        let orgs = StringTable::decode(&mut reader, counts[count::ORGS])?;
+        let orgs = MappedStrings::index(payload, &mut reader, counts[count::ORGS])?;
         let asn_count = counts[count::ASNS];
-        let capacity = (asn_count as usize).min(reader.remaining() / 2);
-        let mut asns = Vec::with_capacity(capacity);
-        let mut asn_org = Vec::with_capacity(capacity);
-        let mut asn = 0u32;
-        for i in 0..asn_count {
-            let delta = reader.varint_u32("ASN table")?;
-            if i > 0 && delta == 0 {
-                return Err(GeoError::Malformed("ASNs not increasing"));
-            }
-            asn = asn
-                .checked_add(delta)
-                .ok_or(GeoError::Malformed("ASN overflow"))?;
-            let org = reader.varint_u32("ASN table")?;
-            if org as usize > orgs.len() {
-                return Err(GeoError::Malformed("ASN organisation out of bounds"));
-            }
-            asns.push(asn);
-            asn_org.push(org);
-        }
-
-        let v4_country = RangeTable::decode(
+        let asns = MappedAsns::index(payload, &mut reader, asn_count, orgs.len())?;
+        let v4_country = MappedRanges::index(
+            payload,
             &mut reader,
             counts[count::V4_COUNTRY],
             country_count,
             "IPv4 countries",
         )?;
-        let v6_country = RangeTable::decode(
+        let v6_country = MappedRanges::index(
+            payload,
             &mut reader,
             counts[count::V6_COUNTRY],
             country_count,
             "IPv6 countries",
         )?;
-        let v4_asn =
-            RangeTable::decode(&mut reader, counts[count::V4_ASN], asn_count, "IPv4 ASNs")?;
-        let v6_asn =
-            RangeTable::decode(&mut reader, counts[count::V6_ASN], asn_count, "IPv6 ASNs")?;
+        let v4_asn = MappedRanges::index(
+            payload,
+            &mut reader,
+            counts[count::V4_ASN],
+            asn_count,
+            "IPv4 ASNs",
+        )?;
+        let v6_asn = MappedRanges::index(
+            payload,
+            &mut reader,
+            counts[count::V6_ASN],
+            asn_count,
+            "IPv6 ASNs",
+        )?;
         reader.finish()?;
         Ok(GeoDb {
+            backing,
+            payload_at,
             countries,
             orgs,
             asns,
-            asn_org,
             v4_country,
             v6_country,
             v4_asn,
@@ -251,9 +306,15 @@ impl GeoDb {
         })
     }
 
+    fn payload(&self) -> &[u8] {
+        &self.backing.bytes()[self.payload_at..]
+    }
+
     /// Country, ASN and organisation of `ip`; all `None` for addresses the data does not cover
-    /// (private ranges, unallocated space). Binary search; no allocation.
+    /// (private ranges, unallocated space). Binary search in the index, then a few entries
+    /// decoded in place; no allocation.
     pub fn lookup(&self, ip: IpAddr) -> GeoInfo<'_> {
+        let payload = self.payload();
         let ip = match ip {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
             v4 => v4,
@@ -261,21 +322,26 @@ impl GeoDb {
         let (country, asn_index) = match ip {
             IpAddr::V4(a) => {
                 let key = u32::from(a);
-                (self.v4_country.find(key), self.v4_asn.find(key))
+                (
+                    self.v4_country.find(payload, key),
+                    self.v4_asn.find(payload, key),
+                )
             }
             IpAddr::V6(a) => {
                 let key = (u128::from(a) >> 64) as u64;
-                (self.v6_country.find(key), self.v6_asn.find(key))
+                (
+                    self.v6_country.find(payload, key),
+                    self.v6_asn.find(payload, key),
+                )
             }
         };
-        let asn = asn_index.and_then(|i| self.asns.get(i).copied());
-        let org = asn_index
-            .and_then(|i| self.asn_org.get(i))
-            .and_then(|&o| (o as usize).checked_sub(1))
-            .and_then(|o| self.orgs.get(o));
+        let entry = asn_index.and_then(|i| self.asns.get(payload, i));
+        let org = entry
+            .and_then(|(_, o)| (o as usize).checked_sub(1))
+            .and_then(|o| self.orgs.get(payload, o));
         GeoInfo {
             country: country.and_then(|i| self.countries.get(i).copied()),
-            asn,
+            asn: entry.map(|(asn, _)| asn),
             org,
         }
     }
@@ -290,7 +356,7 @@ impl GeoDb {
         ];
         let memory_bytes = self.countries.len() * 2
             + self.orgs.memory_bytes()
-            + 8 * self.asns.len()
+            + self.asns.memory_bytes()
             + self.v4_country.memory_bytes()
             + self.v6_country.memory_bytes()
             + self.v4_asn.memory_bytes()
@@ -301,6 +367,7 @@ impl GeoDb {
             orgs: self.orgs.len(),
             ranges,
             memory_bytes,
+            file_bytes: self.backing.bytes().len(),
         }
     }
 }

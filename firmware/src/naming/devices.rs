@@ -46,7 +46,6 @@ pub struct Device {
     pub first_seen_v: u64,
     /// Forwards traffic from outside the local networks: a router, not a device.
     pub gateway: bool,
-    used: bool,
     last_v: u64,
 }
 
@@ -108,6 +107,8 @@ pub struct Devices {
     /// Open-addressing index MAC -> position in `list` (`NO_DEVICE` when empty); rebuilt when a
     /// device is forgotten, which only happens when the table is full.
     index: Vec<u16>,
+    /// Devices in use: always the first `len` of `list` (a device is only ever replaced).
+    len: usize,
     counters: DeviceCounters,
 }
 
@@ -125,6 +126,7 @@ impl Devices {
         Devices {
             list: vec![Device::default(); capacity],
             index: vec![NO_DEVICE; (capacity * 2).next_power_of_two()],
+            len: 0,
             counters: DeviceCounters::default(),
         }
     }
@@ -176,10 +178,9 @@ impl Devices {
 
     /// Every device remembered (gateways included; check `Device::gateway`).
     pub fn iter(&self) -> impl Iterator<Item = (DeviceId, &Device)> {
-        self.list
+        self.list[..self.len]
             .iter()
             .enumerate()
-            .filter(|(_, d)| d.used)
             .map(|(i, d)| (DeviceId(i as u16), d))
     }
 
@@ -212,18 +213,18 @@ impl Devices {
     }
 
     fn insert(&mut self, mac: [u8; 6], ts: Timestamp, now: u64) -> DeviceId {
-        let (i, forgot) = match self.list.iter().position(|d| !d.used) {
-            Some(i) => (i, false),
-            None => {
-                self.counters.forgotten += 1;
-                let i = self
-                    .list
-                    .iter()
-                    .enumerate()
-                    .min_by_key(|(_, d)| d.last_v)
-                    .map_or(0, |(i, _)| i);
-                (i, true)
-            }
+        let (i, forgot) = if self.len < self.list.len() {
+            self.len += 1;
+            (self.len - 1, false)
+        } else {
+            self.counters.forgotten += 1;
+            let i = self
+                .list
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, d)| d.last_v)
+                .map_or(0, |(i, _)| i);
+            (i, true)
         };
         self.counters.new += 1;
         self.list[i] = Device {
@@ -231,7 +232,6 @@ impl Devices {
             first_seen: ts,
             last_seen: ts,
             first_seen_v: now,
-            used: true,
             last_v: now,
             ..Device::default()
         };

@@ -100,8 +100,12 @@ struct Replay {
 
 impl Replay {
     fn new(window_secs: u64, capacity: usize) -> Self {
+        Self::with_flows(window_secs, capacity, 64)
+    }
+
+    fn with_flows(window_secs: u64, capacity: usize, flows: usize) -> Self {
         let config = EngineConfig {
-            flow_capacity: 64,
+            flow_capacity: flows,
             summary_window_secs: window_secs,
             summary_capacity: capacity,
             ..EngineConfig::default()
@@ -352,4 +356,40 @@ fn summaries_off_call_no_window() {
         2,
         "the flow went idle once, then ended at the finish"
     );
+}
+
+#[test]
+fn windows_add_up_to_the_flows_when_flows_come_and_go_within_a_window() {
+    // Four flow slots, twelve flows: flows are evicted and their slots reused inside a window
+    // (the window's list of active flows then holds stale ids), and one window has more active
+    // flows than slots (the close visits the whole table instead).
+    let mut r = Replay::with_flows(10, 64, 4);
+    let mut t = 1_700_000_000.0;
+    for round in 0..3u16 {
+        let flows = if round == 1 { 9 } else { 3 };
+        for i in 0..flows {
+            let port = 41000 + round * 16 + i;
+            r.frame(t, &udp(true, SERVER, port, 10 + usize::from(i)));
+            r.frame(t + 0.5, &udp(false, SERVER, port, 30));
+            t += 0.7;
+        }
+        // A flow that lives on into the next window.
+        r.frame(t, &udp(true, SERVER, 40999, 5));
+        t = 1_700_000_000.0 + 10.0 * f64::from(round + 1) + 1.0;
+    }
+    let c = r.finish();
+    assert!(c.windows.len() >= 3);
+    let (mut up, mut down) = (0, 0);
+    for w in &c.windows {
+        for rec in &w.2 {
+            up += rec.bytes_up;
+            down += rec.bytes_down;
+        }
+    }
+    let flows = c
+        .flows
+        .iter()
+        .fold((0, 0), |acc, f| (acc.0 + f.0, acc.1 + f.1));
+    assert_eq!((up, down), flows);
+    assert!(c.flows.len() >= 16, "every flow reported (3 + 9 + 3 + 1)");
 }

@@ -379,12 +379,30 @@ impl WindowTable {
         }
     }
 
+    /// Index slots in use (tests check that clearing empties them all).
+    #[cfg(test)]
+    pub(super) fn index_used(&self) -> usize {
+        self.index.iter().filter(|&&e| e != EMPTY).count()
+    }
+
     /// Empties the table for the next window (keeps every allocation).
     pub fn clear(&mut self) {
-        if !self.entries.is_empty() {
+        if self.entries.len() * 8 >= self.index.len() {
             self.index.fill(EMPTY);
-            self.entries.clear();
+        } else {
+            // A few keys in a large index: empty only the probe runs they sit in. From each
+            // key's home slot, clear until an empty slot. A key lies between its home and the
+            // end of its run, and a walk that stops early stops on a slot cleared by an earlier
+            // walk, which went on to the end of that same run: every key's slot is cleared.
+            for e in &self.entries {
+                let mut at = e.hash as usize & self.mask;
+                while self.index[at] != EMPTY {
+                    self.index[at] = EMPTY;
+                    at = (at + 1) & self.mask;
+                }
+            }
         }
+        self.entries.clear();
         for &i in &self.touched {
             self.devices[usize::from(i)].used = false;
         }

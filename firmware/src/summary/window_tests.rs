@@ -276,3 +276,29 @@ fn many_keys_are_all_found_again() {
     }
     assert_eq!(t.window_counters(), WindowCounters::default());
 }
+
+#[test]
+fn clearing_a_few_keys_empties_their_probe_runs() {
+    // 64 keys, an index of 128 slots: up to 15 keys are cleared run by run, not by a fill.
+    let mut t = WindowTable::new(64, 4, 0x5eed);
+    for round in 0..300u16 {
+        let keys = 1 + round % 15;
+        for i in 0..keys {
+            let [hi, lo] = (round * 16 + i).to_be_bytes();
+            let k = key(1, PHONE, [198, 51, hi, lo], None, PROTO_TCP);
+            t.add(&sample(k, [192, 168, 50, 118], (1, 1), (0, 0)));
+            t.add(&sample(k, [192, 168, 50, 118], (1, 1), (0, 0)));
+        }
+        assert_eq!(t.len(), usize::from(keys), "round {round}");
+        assert!(t.rows().all(|r| r.totals.bytes_up == 2), "round {round}");
+        t.clear();
+        assert_eq!(t.index_used(), 0, "round {round}");
+    }
+    // And a full table still clears whole.
+    for i in 0..64u8 {
+        let k = key(1, PHONE, [198, 51, 7, i], None, PROTO_TCP);
+        t.add(&sample(k, [192, 168, 50, 118], (1, 1), (0, 0)));
+    }
+    t.clear();
+    assert_eq!(t.index_used(), 0);
+}

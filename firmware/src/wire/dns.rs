@@ -632,14 +632,21 @@ impl DnsSummary {
     /// Reads `msg` into this (cleared) summary. Facts found before an error are kept; the error is
     /// also stored in `self.error`. A message of 4 to 11 bytes still yields ID and flags.
     pub fn fill(&mut self, msg: &[u8]) -> Result<()> {
-        let result = self.fill_inner(msg);
+        self.fill_with(msg, true)
+    }
+
+    /// Like [`fill`](Self::fill); `announced` false leaves `announced` empty (names announced
+    /// only matter for mDNS, and writing every owner name out as text is most of the work on a
+    /// large unicast response). Errors are the same either way.
+    pub fn fill_with(&mut self, msg: &[u8], announced: bool) -> Result<()> {
+        let result = self.fill_inner(msg, announced);
         if let Err(e) = result {
             self.error = Some(e);
         }
         result
     }
 
-    fn fill_inner(&mut self, buf: &[u8]) -> Result<()> {
+    fn fill_inner(&mut self, buf: &[u8], announced: bool) -> Result<()> {
         // Like tshark, take the ID and flags from a message too short for the whole header.
         if buf.len() >= field::FLAGS.end {
             self.id = be16(buf, field::ID.start);
@@ -659,7 +666,9 @@ impl DnsSummary {
         }
         for record in msg.records() {
             let record = record?;
-            self.add_announced(&record.name)?;
+            if announced {
+                self.add_announced(&record.name)?;
+            }
             match record.rtype {
                 rtype::A => {
                     if let Some(addr) = record.ipv4() {
@@ -688,7 +697,10 @@ impl DnsSummary {
                 }
                 rtype::PTR | rtype::SRV => {
                     if let Some(target) = record.target_name() {
-                        self.add_announced(&target?)?;
+                        let target = target?;
+                        if announced {
+                            self.add_announced(&target)?;
+                        }
                     }
                 }
                 _ => {}

@@ -95,6 +95,25 @@ fn summary_of_response() {
 }
 
 #[test]
+fn without_announced_names_the_facts_and_errors_are_the_same() {
+    let (mut with, mut without) = (DnsSummary::default(), DnsSummary::default());
+    for len in 0..=RESPONSE.len() {
+        with.clear();
+        without.clear();
+        let a = with.fill(&RESPONSE[..len]).is_ok();
+        let b = without.fill_with(&RESPONSE[..len], false).is_ok();
+        assert_eq!(a, b, "len {len}");
+        assert_eq!(with.question, without.question);
+        assert_eq!(
+            (with.a.len(), with.aaaa.len()),
+            (without.a.len(), without.aaaa.len())
+        );
+        assert_eq!(with.cnames, without.cnames);
+        assert!(without.announced.is_empty());
+    }
+}
+
+#[test]
 fn every_truncation_is_an_error_and_keeps_earlier_facts() {
     let mut s = DnsSummary::default();
     for len in 0..RESPONSE.len() {
