@@ -126,7 +126,18 @@ fn the_box_on_a_bridge_sees_names_counts_uploads_alerts_and_fails_open() {
         .iter()
         .find(|f| f["name"] == "data.mistat.xiaomi.com" && f["proto"] == "tcp")
         .expect("a flow named data.mistat.xiaomi.com");
-    let counted = flow["payload_ab"].as_u64().unwrap();
+    // Upload = from the device. Side `a` is whichever end's frame was seen first: the two
+    // ports' rings hand over their blocks independently, so under load the server's SYN-ACK
+    // (wan) can come before the phone's SYN (lan).
+    let phone_ip = text(&out.join("phone.txt"))
+        .lines()
+        .find_map(|l| l.strip_prefix("ipv4 ").map(str::to_string))
+        .expect("phone.txt names the phone's IPv4 address");
+    let counted = if flow["a"] == phone_ip.as_str() {
+        flow["payload_ab"].as_u64().unwrap()
+    } else {
+        flow["payload_ba"].as_u64().unwrap()
+    };
     let ratio = counted as f64 / server_bytes as f64;
     eprintln!(
         "upload: telltaled counted {counted} bytes up, the server read {server_bytes}: {ratio:.4}"

@@ -181,6 +181,16 @@ fn missing_import_file_names_the_rules_line_and_the_resolved_path() {
 }
 
 #[test]
+fn an_endless_import_is_refused_at_its_size_limit() {
+    // A rules file pushed over the host link may name any path: reading stops at 32 MiB.
+    let text = "[[import]]\npath = \"/dev/zero\"\nformat = \"domains\"\ncategory = \"ads\"\nsource = \"s\"\n";
+    assert_eq!(
+        error_of(text),
+        "rules.toml:2: import[0].path: cannot read \"/dev/zero\" (/dev/zero): larger than 32 MiB"
+    );
+}
+
+#[test]
 fn malformed_imported_lines_name_the_list_and_its_line() {
     let hosts = "import = [{ path = \"bad-hosts.txt\", format = \"hosts\", category = \"ads\", source = \"s\" }]\n";
     assert_eq!(

@@ -370,6 +370,26 @@ fn read_dns(reader: &Reader<'_>, value: &Value<'_>, b: &mut Builder) -> Result<(
     Ok(())
 }
 
+/// The largest list file an import reads (the biggest public blocklists are a few MiB). A path
+/// to something endless (`/dev/zero`, a FIFO) fails at this size instead of filling memory.
+pub const MAX_IMPORT_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Reads `path` as UTF-8 text, refusing more than `max` bytes.
+fn read_bounded(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {} MiB", max / (1024 * 1024)),
+        ));
+    }
+    Ok(text)
+}
+
 /// One `import` entry: reads and parses the list file right away.
 fn read_import(
     reader: &Reader<'_>,
@@ -416,7 +436,7 @@ fn read_import(
     let category = category.ok_or_else(|| reader.missing(span.clone(), path, "category", ""))?;
     let source = source.ok_or_else(|| reader.missing(span, path, "source", SOURCE_HINT))?;
     let resolved: PathBuf = base.join(&relative);
-    let text = std::fs::read_to_string(&resolved).map_err(|e| {
+    let text = read_bounded(&resolved, MAX_IMPORT_BYTES).map_err(|e| {
         reader.error(
             path_span,
             &join(path, "path"),
