@@ -232,8 +232,12 @@ fn is_version(v: &[u8]) -> bool {
         if major.is_ascii_digit() && minor.is_ascii_digit())
 }
 
-/// `method SP target SP version`, tolerating several blanks between the parts.
+/// `method SP target SP version`, tolerating several blanks between the parts and after the
+/// version, but none before the method (a line starting with a blank is not a request line).
 fn split_request_line(line: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    if line.first() == Some(&b' ') {
+        return None;
+    }
     let mut parts = line.split(|&b| b == b' ').filter(|p| !p.is_empty());
     let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
     let ok = parts.next().is_none()
@@ -262,6 +266,11 @@ fn could_start_request_line(partial: &[u8]) -> bool {
     }
     let version = &rest[sp..];
     let version = &version[version.iter().take_while(|&&b| b == b' ').count()..];
+    // Blanks after the version end the line's tokens (`split_request_line` skips them): the
+    // version before them must then be whole, and nothing else may follow.
+    if let Some(blank) = version.iter().position(|&b| b == b' ') {
+        return is_version(&version[..blank]) && version[blank..].iter().all(|&b| b == b' ');
+    }
     let template = b"HTTP/1.1";
     version.len() <= template.len()
         && version
@@ -422,6 +431,42 @@ MAN: \"ssdp:discover\"\r\nMX: 1\r\nST: urn:dial-multiscreen-org:service:dial:1\r
             b"get / HTTP/1.1\r\n\r\n",    // methods are case-sensitive
             b"GET /\x01 HTTP/1.1",        // control byte in the target
         ] {
+            assert_eq!(parse_request_head(buf), Ok(HeadStatus::NotHttp), "{buf:?}");
+        }
+    }
+
+    /// Found by the `http` fuzz target: a request line with blanks after the version is a
+    /// valid head, but a segment ending in those blanks was taken for "not HTTP", so the engine
+    /// stopped reading the stream before its Host header.
+    #[test]
+    fn prefix_ending_in_blanks_after_the_version_is_incomplete() {
+        let head = b"GET /generate_204 HTTP/1.1  \r\nHost: h\r\n\r\n";
+        assert_eq!(complete(head).host, Some(&b"h"[..]));
+        for cut in 1..head.len() {
+            assert_eq!(
+                parse_request_head(&head[..cut]),
+                Ok(HeadStatus::Incomplete),
+                "{:?}",
+                String::from_utf8_lossy(&head[..cut])
+            );
+        }
+        // Blanks after an unfinished version, or a fourth token, still end the request.
+        assert_eq!(
+            parse_request_head(b"GET / HTTP/1 "),
+            Ok(HeadStatus::NotHttp)
+        );
+        assert_eq!(
+            parse_request_head(b"GET / HTTP/1.1 x"),
+            Ok(HeadStatus::NotHttp)
+        );
+    }
+
+    /// Found by the `http` fuzz target: blanks before the method were accepted in a whole line
+    /// but refused in a partial one (so the answer depended on where a segment ended). A
+    /// request line starts with its method.
+    #[test]
+    fn blanks_before_the_method_are_not_http() {
+        for buf in [&b" "[..], b"  GET", b" GET / HTTP/1.1\r\n\r\n"] {
             assert_eq!(parse_request_head(buf), Ok(HeadStatus::NotHttp), "{buf:?}");
         }
     }
