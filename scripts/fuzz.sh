@@ -70,9 +70,10 @@ declare -A max_len=(
   [dns]=4096 [dhcp]=1024 [http]=8192 [tls_client_hello]=4096 [tls_stream]=8192
   [quic_initial]=2048 [quic_protected]=2048 [quic_frames]=2048
   [capture_file]=32768 [defrag]=4096 [engine]=16384 [rules]=16384 [geo]=8192
+  [link_frames]=65536
 )
 all_targets=(link_decode ethernet ipv4 ipv6 tcp udp dns dhcp http tls_client_hello tls_stream
-  quic_initial quic_protected quic_frames capture_file defrag engine rules geo)
+  quic_initial quic_protected quic_frames capture_file defrag engine rules geo link_frames)
 if [ "$#" -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
