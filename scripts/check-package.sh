@@ -15,8 +15,9 @@ cd "$(dirname "$0")/.."
 arch=${1:-arm64}
 scripts/package.sh "$arch"
 version=$(cargo pkgid --locked -p telltale-firmware | sed 's/.*[@#]//')
-box_deb=target/debian/telltale_${version}_$arch.deb
-cli_deb=target/debian/telltale-cli_${version}_$arch.deb
+target=${CARGO_TARGET_DIR:-target}
+box_deb=$target/debian/telltale_${version}_$arch.deb
+cli_deb=$target/debian/telltale-cli_${version}_$arch.deb
 
 fail() {
     echo "check-package: FAILED: $*" >&2

@@ -28,6 +28,7 @@ SKIPS=(
     "random_byte_corruption_loses_and_duplicates_nothing|serial port over a pty: ioctl(TCGETS2) (as above)"
 )
 
+target=${CARGO_TARGET_DIR:-target}
 start=$SECONDS
 stamp() { echo "[cross-test $((SECONDS - start))s] $*" >&2; }
 
@@ -69,7 +70,7 @@ for triple in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
     stamp "building the release binaries for $triple"
     cargo build --release --locked --target "$triple" --bin telltaled --bin telltale
     for bin in telltaled telltale; do
-        sizes+=("$(printf '%-32s %-10s %9d bytes' "$triple" "$bin" "$(stat -c %s "target/$triple/release/$bin")")")
+        sizes+=("$(printf '%-32s %-10s %9d bytes' "$triple" "$bin" "$(stat -c %s "$target/$triple/release/$bin")")")
     done
 done
 
@@ -77,7 +78,7 @@ done
 # and must raise the same alerts as the 64-bit one.
 stamp "replaying samples/phone-sample.pcapng with both release daemons"
 alerts() { # TRIPLE SYSROOT
-    QEMU_LD_PREFIX=$2 TELLTALE_DATA=data "target/$1/release/telltaled" replay \
+    QEMU_LD_PREFIX=$2 TELLTALE_DATA=data "$target/$1/release/telltaled" replay \
         --rules rules/default.toml --emit alerts samples/phone-sample.pcapng
 }
 a64=$(alerts aarch64-unknown-linux-gnu /usr/aarch64-linux-gnu)

@@ -21,7 +21,7 @@ INCLUDE=systemd,sudo
 
 make_root() { # ARCH DIR
     local arch=$1 dir=$2 cache tmp
-    cache=$PWD/target/debian/roots/$SUITE-$arch-${INCLUDE//,/-}.tar
+    cache=$(realpath -m "${CARGO_TARGET_DIR:-target}")/debian/roots/$SUITE-$arch-${INCLUDE//,/-}.tar
     if [ ! -f "$cache" ]; then
         command -v debootstrap >/dev/null 2>&1 || {
             DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null

@@ -31,7 +31,8 @@ arm64) scripts/cross-toolchain.sh aarch64 ;;
 armhf) scripts/cross-toolchain.sh armv7 ;;
 esac
 cargo build --release --locked --target "$triple" --bin telltaled --bin telltale
-bin=target/$triple/release
+target=${CARGO_TARGET_DIR:-target}
+bin=$target/$triple/release
 
 # The version is the workspace's; the changelog's top entry must say the same.
 version=$(cargo pkgid --locked -p telltale-firmware | sed 's/.*[@#]//')
@@ -56,7 +57,7 @@ shlibs() { # BINARY...
     if [ -n "$gcc" ]; then printf ', libgcc-s1 (>= %s)' "$gcc"; fi
 }
 
-out=target/debian
+out=$target/debian
 mkdir -p "$out"
 
 # ---- the box: telltale ----
