@@ -91,7 +91,9 @@ expect_after() { # BLOCK-FILE
         inside dpkg -s telltale >/dev/null 2>&1 && fail "telltale still installed after the purge"
         [ ! -e "$root/etc/telltale" ] || fail "/etc/telltale left after the purge"
         [ ! -e "$root/var/lib/telltale" ] || fail "/var/lib/telltale left after the purge"
-        if find "$root/etc/systemd" -name '*telltale*' | grep .; then fail "links left after removal"; fi
+        if find "$root/etc/systemd" "$root/etc/modules-load.d" -name '*telltale*' | grep .; then
+            fail "files or links left after removal"
+        fi
         ! grep -qx 'dtoverlay=dwc2,dr_mode=peripheral' "$root/boot/firmware/config.txt" ||
             fail "the dwc2 overlay is still in config.txt"
         ;;
@@ -102,6 +104,8 @@ expect_after() { # BLOCK-FILE
         enabled telltale-usb-gadget.service || fail "telltale-usb-gadget.service is not enabled"
         [ "$(tail -n 1 "$root/boot/firmware/config.txt")" = "dtoverlay=dwc2,dr_mode=peripheral" ] ||
             fail "config.txt does not end with the dwc2 overlay"
+        grep -qx dwc2 "$root/etc/modules-load.d/telltale-usb-gadget.conf" ||
+            fail "dwc2 is not loaded at boot"
         ;;
     *"systemctl enable systemd-networkd"*)
         enabled systemd-networkd.service || fail "systemd-networkd is not enabled"

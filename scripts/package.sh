@@ -51,8 +51,9 @@ export SOURCE_DATE_EPOCH
 # Depends on the C library and libgcc_s at the newest symbol versions the binaries use.
 shlibs() { # BINARY...
     local glibc gcc
-    glibc=$(objdump -T "$@" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)
-    gcc=$(objdump -T "$@" | grep -o 'GCC_[0-9.]*' | sed 's/GCC_//' | sort -uV | tail -n 1)
+    local objdump=${objcopy%objcopy}objdump # the target's binutils, as for objcopy
+    glibc=$("$objdump" -T "$@" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)
+    gcc=$("$objdump" -T "$@" | grep -o 'GCC_[0-9.]*' | sed 's/GCC_//' | sort -uV | tail -n 1)
     printf 'libc6 (>= %s)' "$glibc"
     if [ -n "$gcc" ]; then printf ', libgcc-s1 (>= %s)' "$gcc"; fi
 }
