@@ -14,3 +14,8 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The box: the tests for aarch64 under qemu and both release targets (docs/cross.md), the arm64
+# package installed in a Debian root, and the install guide's commands (docs/packaging.md).
+scripts/cross-test.sh
+scripts/check-package.sh arm64
+scripts/check-install-doc.sh
