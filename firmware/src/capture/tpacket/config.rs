@@ -269,7 +269,7 @@ mod tests {
             Err(RingConfigError::FrameExceedsBlock { .. })
         ));
         let huge = TpacketConfig {
-            block_size: 1 << 32,
+            block_size: 1 << 31,
             ..base
         };
         assert!(matches!(
