@@ -360,14 +360,9 @@ fn a_bad_config_or_rules_file_is_one_line_and_status_2() {
     assert!(text.contains("watchlists: "), "{text}");
 }
 
-#[test]
-fn missing_ports_are_a_fault_until_they_appear_then_watching_without_a_restart() {
-    // The daemon starts before its ports exist (a USB adapter not plugged in yet): it says so,
-    // lights the fault, and opens the rings when the interfaces appear, in a network namespace
-    // of the test's own.
-    let scratch = Scratch::new("missing");
-    let out = scratch.path("events.jsonl");
-    let config = scratch.write(
+/// A config capturing with the rings on ports `tl0` (lan) and `tw0` (wan), sim LEDs to `out`.
+fn live_config(scratch: &Scratch, out: &std::path::Path) -> std::path::PathBuf {
+    scratch.write(
         "telltale.toml",
         &format!(
             "[capture]\nlan = \"tl0\"\nwan = \"tw0\"\nbackend = \"tpacket\"\n[rules]\npath = \"{}\"\n[data]\ndir = \"{}\"\n[leds]\nbackend = \"sim\"\n[journal]\npath = \"{}\"\n[link]\nenabled = false\n[output]\nevents = \"{}\"\n",
@@ -376,7 +371,17 @@ fn missing_ports_are_a_fault_until_they_appear_then_watching_without_a_restart()
             scratch.path("journal").display(),
             out.display()
         ),
-    );
+    )
+}
+
+#[test]
+fn missing_ports_are_a_fault_until_they_appear_then_watching_without_a_restart() {
+    // The daemon starts before its ports exist (a USB adapter not plugged in yet): it says so,
+    // lights the fault, and opens the rings when the interfaces appear, in a network namespace
+    // of the test's own.
+    let scratch = Scratch::new("missing");
+    let out = scratch.path("events.jsonl");
+    let config = live_config(&scratch, &out);
     let script = format!(
         "set -e\n\
          {bin} run --config {config} & pid=$!\n\
@@ -415,16 +420,7 @@ fn live_ports_on_a_bridge_a_port_lost_is_a_fault_and_its_return_is_watching() {
     // scripts/bridge.sh, captured with the TPACKET_V3 rings; one port's peer goes down and up.
     let scratch = Scratch::new("live");
     let out = scratch.path("events.jsonl");
-    let config = scratch.write(
-        "telltale.toml",
-        &format!(
-            "[capture]\nlan = \"tl0\"\nwan = \"tw0\"\nbackend = \"tpacket\"\n[rules]\npath = \"{}\"\n[data]\ndir = \"{}\"\n[leds]\nbackend = \"sim\"\n[journal]\npath = \"{}\"\n[link]\nenabled = false\n[output]\nevents = \"{}\"\n",
-            repo().join("rules/default.toml").display(),
-            repo().join("data").display(),
-            scratch.path("journal").display(),
-            out.display()
-        ),
-    );
+    let config = live_config(&scratch, &out);
     let script = format!(
         "set -e\n\
          ip link add tl0 type veth peer name tl0p\nip link add tw0 type veth peer name tw0p\n\

@@ -279,27 +279,37 @@ fn json_list(text: String) -> Vec<String> {
     serde_json::from_str(&text).unwrap_or_default()
 }
 
+/// The device columns, shared by summaries and alerts.
+fn device_from_row(r: &Row<'_>) -> rusqlite::Result<DeviceInfo> {
+    Ok(DeviceInfo {
+        mac: parse_mac(&r.get::<_, String>("mac")?).unwrap_or_default(),
+        ips: parse_ips(&r.get::<_, String>("device_ips")?),
+        hostname: r.get("hostname")?,
+        vendor: r.get("vendor")?,
+    })
+}
+
+/// The destination columns, shared by summaries and alerts.
+fn destination_from_row(r: &Row<'_>) -> rusqlite::Result<DestinationInfo> {
+    Ok(DestinationInfo {
+        name: r.get("dest_name")?,
+        ip: r
+            .get::<_, String>("dest_ip")?
+            .parse()
+            .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
+        asn: r.get("asn")?,
+        org: r.get("org")?,
+        country: parse_country(r.get("country")?),
+    })
+}
+
 fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<SummaryRecord> {
     Ok(SummaryRecord {
         seq: r.get::<_, i64>("seq")? as u64,
         window_start: r.get::<_, i64>("window_start")? as u64,
         window_end: r.get::<_, i64>("window_end")? as u64,
-        device: DeviceInfo {
-            mac: parse_mac(&r.get::<_, String>("mac")?).unwrap_or_default(),
-            ips: parse_ips(&r.get::<_, String>("device_ips")?),
-            hostname: r.get("hostname")?,
-            vendor: r.get("vendor")?,
-        },
-        destination: DestinationInfo {
-            name: r.get("dest_name")?,
-            ip: r
-                .get::<_, String>("dest_ip")?
-                .parse()
-                .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
-            asn: r.get("asn")?,
-            org: r.get("org")?,
-            country: parse_country(r.get("country")?),
-        },
+        device: device_from_row(r)?,
+        destination: destination_from_row(r)?,
         proto: parse_proto(&r.get::<_, String>("proto")?),
         bytes_up: r.get::<_, i64>("bytes_up")? as u64,
         bytes_down: r.get::<_, i64>("bytes_down")? as u64,
@@ -315,22 +325,8 @@ fn alert_from_row(r: &Row<'_>) -> rusqlite::Result<AlertRecord> {
     Ok(AlertRecord {
         seq: r.get::<_, i64>("seq")? as u64,
         ts: r.get::<_, i64>("ts")? as u64,
-        device: DeviceInfo {
-            mac: parse_mac(&r.get::<_, String>("mac")?).unwrap_or_default(),
-            ips: parse_ips(&r.get::<_, String>("device_ips")?),
-            hostname: r.get("hostname")?,
-            vendor: r.get("vendor")?,
-        },
-        destination: DestinationInfo {
-            name: r.get("dest_name")?,
-            ip: r
-                .get::<_, String>("dest_ip")?
-                .parse()
-                .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
-            asn: r.get("asn")?,
-            org: r.get("org")?,
-            country: parse_country(r.get("country")?),
-        },
+        device: device_from_row(r)?,
+        destination: destination_from_row(r)?,
         rule: r.get("rule")?,
         severity: parse_verdict(&r.get::<_, String>("severity")?),
         reasons: json_list(r.get("reasons")?),
