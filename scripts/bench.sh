@@ -7,11 +7,13 @@
 #
 # Input: ../shared/bench/mixed-pass.pcap (10,407 frames). Figures:
 #  1. instructions per frame in steady state (valgrind callgrind): the in-memory replay bench
-#     (firmware/benches/replay.rs) for N and 2N passes, and ndpiReader on the capture written
-#     N and 2N times; (count(2N) - count(N)) / (N x frames) removes start-up from both;
-#  2. single-core frames per second, median of BENCH_RUNS runs: the replay bench (BENCH_PASSES
-#     passes), ndpiReader's own packet-processing time on the same frames, tshark extracting
-#     SNI, DNS and Host, and `telltaled replay` end to end;
+#     (firmware/benches/replay.rs) and ndpiReader on the same file, the capture written N and
+#     2N times by scripts/pcap-passes.py; (count(2N) - count(N)) / (N x frames) removes
+#     start-up from both. Two inputs: new flows every pass (addresses renumbered, what a link
+#     carries) and the capture repeated as is (the flows of the first pass met again);
+#  2. single-core frames per second, median of BENCH_RUNS runs: the replay bench and
+#     ndpiReader's own packet-processing time on the same BENCH_PASSES-pass files, tshark
+#     extracting SNI, DNS and Host, and `telltaled replay` end to end;
 #  3. resident memory at the limits (firmware/benches/memory.rs);
 #  4. live capture under load beside tcpdump (firmware/benches/capture_load.rs, root);
 #  5. the aarch64 build: cross-built, its replay bench run under qemu-user (emulated).
@@ -62,36 +64,46 @@ frames_in() { python3 -c 'import sys
 d=open(sys.argv[1],"rb").read(); o=24; n=0
 while o < len(d): n+=1; o+=16+int.from_bytes(d[o+8:o+12],"little")
 print(n)' "$1"; }
-repeat_pcap() { # times out
-    python3 -c 'import sys
-d=open(sys.argv[1],"rb").read(); f=open(sys.argv[3],"wb"); f.write(d[:24])
-for _ in range(int(sys.argv[2])): f.write(d[24:])' "$PCAP" "$1" "$2"
-}
+passes() { "$ROOT/scripts/pcap-passes.py" "$PCAP" "$@"; } # passes out [--renumber]
 FRAMES=$(frames_in "$PCAP")
 callgrind() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'; }
 per_frame() { echo $(( ($2 - $1) / ($3 * FRAMES) )); }
 
 # --- 1. instructions per frame ----------------------------------------------------------------
-log "callgrind: replay bench and ndpiReader, $N and $((2 * N)) passes"
-for n in 1 2 "$N" $((2 * N)); do repeat_pcap "$n" "$WORK/x$n.pcap"; done
-declare -A ir
-for mode in same fresh; do
-    ir[$mode]=$(per_frame "$(callgrind "$REPLAY" "$N" "$mode")" "$(callgrind "$REPLAY" $((2 * N)) "$mode")" "$N")
+log "callgrind: replay bench and ndpiReader on the same files, $N and $((2 * N)) passes"
+for n in 1 2 "$N" $((2 * N)); do
+    passes "$n" "$WORK/same$n.pcap"
+    passes "$n" "$WORK/new$n.pcap" --renumber
 done
-ir[same1]=$(per_frame "$(callgrind "$REPLAY" 1 same)" "$(callgrind "$REPLAY" 2 same)" 1)
-ir[ndpi]=$(per_frame "$(callgrind ndpiReader -q -i "$WORK/x$N.pcap")" "$(callgrind ndpiReader -q -i "$WORK/x$((2 * N)).pcap")" "$N")
-ir[ndpi1]=$(per_frame "$(callgrind ndpiReader -q -i "$WORK/x1.pcap")" "$(callgrind ndpiReader -q -i "$WORK/x2.pcap")" 1)
+declare -A ir
+steady() { # input a b -> instructions per frame of passes a+1..b, ours and ndpiReader's
+    local input=$1 a=$2 b=$3
+    ir[$input$a]=$(per_frame "$(callgrind "$REPLAY" 1 same "$WORK/$input$a.pcap")" \
+        "$(callgrind "$REPLAY" 1 same "$WORK/$input$b.pcap")" $((b - a)))
+    ir[ndpi-$input$a]=$(per_frame "$(callgrind ndpiReader -q -i "$WORK/$input$a.pcap")" \
+        "$(callgrind ndpiReader -q -i "$WORK/$input$b.pcap")" $((b - a)))
+}
+steady new "$N" $((2 * N))
+steady same "$N" $((2 * N))
+steady new 1 2
+ir[shifted]=$(per_frame "$(callgrind "$REPLAY" "$N" fresh)" "$(callgrind "$REPLAY" $((2 * N)) fresh)" "$N")
+NDPI_FLOWS_SAME=$(ndpiReader -i "$WORK/same$((2 * N)).pcap" 2>/dev/null | sed -n 's/.*Unique flows: *\([0-9]*\).*/\1/p')
+NDPI_FLOWS_NEW=$(ndpiReader -i "$WORK/new$((2 * N)).pcap" 2>/dev/null | sed -n 's/.*Unique flows: *\([0-9]*\).*/\1/p')
 
 # --- 2. frames per second ---------------------------------------------------------------------
 log "timing: $RUNS runs each"
-repeat_pcap "$PASSES" "$WORK/big.pcap"
+rm -f "$WORK"/same*.pcap "$WORK"/new*.pcap
+passes "$PASSES" "$WORK/big.pcap"
+passes "$PASSES" "$WORK/bignew.pcap" --renumber
 TOTAL=$((PASSES * FRAMES))
-ns_ours() { for _ in $(seq "$RUNS"); do "$REPLAY" "$PASSES" "$1" | sed -n 's/.*, \([0-9.]*\) ns\/frame/\1/p'; done | median; }
-NS_FRESH=$(ns_ours fresh)
-NS_SAME=$(ns_ours same)
-NS_NDPI=$(for _ in $(seq "$RUNS"); do ndpiReader -i "$WORK/big.pcap" 2>/dev/null |
+ns_ours() { for _ in $(seq "$RUNS"); do "$REPLAY" 1 same "$1" | sed -n 's/.*, \([0-9.]*\) ns\/frame/\1/p'; done | median; }
+ns_ndpi() { for _ in $(seq "$RUNS"); do ndpiReader -i "$1" 2>/dev/null |
     sed -n 's/.*Packet Processing Time: *\([0-9.]*\) msec.*/\1/p' |
-    awk -v t="$TOTAL" '{printf "%.1f\n", $1 * 1e6 / t}'; done | median)
+    awk -v t="$TOTAL" '{printf "%.1f\n", $1 * 1e6 / t}'; done | median; }
+NS_NEW=$(ns_ours "$WORK/bignew.pcap")
+NS_SAME=$(ns_ours "$WORK/big.pcap")
+NS_NDPI_NEW=$(ns_ndpi "$WORK/bignew.pcap")
+NS_NDPI=$(ns_ndpi "$WORK/big.pcap")
 wall() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN {print e - s}'; }
 TSHARK_FILTER='tls.handshake.extensions_server_name || dns || http.host'
 NS_TSHARK=$(for _ in $(seq "$RUNS"); do wall tshark -n -r "$PCAP" -Y "$TSHARK_FILTER" -T fields \
@@ -146,12 +158,13 @@ Input: mixed-pass.pcap, $FRAMES frames. Timings: median of $RUNS runs on a share
     echo
     echo "| figure | telltale | ndpiReader | ratio (target) |"
     echo "|---|---|---|---|"
-    echo "| instructions/frame, steady state, passes $N -> $((2 * N)), same flows (callgrind) | ${ir[same]} | ${ir[ndpi]} | $(ratio "${ir[ndpi]}" "${ir[same]}")x fewer (5x) |"
-    echo "| instructions/frame, passes $N -> $((2 * N)), fresh flows every pass | ${ir[fresh]} | ${ir[ndpi]} | $(ratio "${ir[ndpi]}" "${ir[fresh]}")x fewer (5x) |"
-    echo "| instructions/frame, passes 1 -> 2, same flows | ${ir[same1]} | ${ir[ndpi1]} | $(ratio "${ir[ndpi1]}" "${ir[same1]}")x fewer (5x) |"
-    echo "| ns/frame, 1 core, in memory, fresh flows, $PASSES passes (ndpiReader: its packet-processing time) | $NS_FRESH ($(fps "$NS_FRESH") frames/s) | $NS_NDPI ($(fps "$NS_NDPI") frames/s) | $(ratio "$NS_NDPI" "$NS_FRESH")x faster (3x) |"
-    echo "| ns/frame, same flows | $NS_SAME ($(fps "$NS_SAME") frames/s) | $NS_NDPI | $(ratio "$NS_NDPI" "$NS_SAME")x faster (3x) |"
-    echo "| tshark -Y '$TSHARK_FILTER' -T fields (SNI, DNS, Host), ns/frame, 1 pass, wall | $NS_FRESH | tshark: $NS_TSHARK ($(fps "$NS_TSHARK") frames/s) | $(ratio "$NS_TSHARK" "$NS_FRESH")x faster (50x) |"
+    echo "| instructions/frame, steady state (passes $N -> $((2 * N))), new flows every pass (addresses renumbered; ndpiReader: $NDPI_FLOWS_NEW flows) | ${ir[new$N]} | ${ir[ndpi-new$N]} | $(ratio "${ir[ndpi-new$N]}" "${ir[new$N]}")x fewer (5x) |"
+    echo "| instructions/frame, passes 1 -> 2, new flows | ${ir[new1]} | ${ir[ndpi-new1]} | $(ratio "${ir[ndpi-new1]}" "${ir[new1]}")x fewer (5x) |"
+    echo "| instructions/frame, steady state (passes $N -> $((2 * N))), the capture repeated as is (ndpiReader: $NDPI_FLOWS_SAME flows, classified in pass 1) | ${ir[same$N]} | ${ir[ndpi-same$N]} | $(ratio "${ir[ndpi-same$N]}" "${ir[same$N]}")x fewer |"
+    echo "| instructions/frame, passes $N -> $((2 * N)), timestamps shifted past the idle timeouts each pass (telltale only) | ${ir[shifted]} | | |"
+    echo "| ns/frame, 1 core, in memory, new flows, $PASSES passes (ndpiReader: its packet-processing time) | $NS_NEW ($(fps "$NS_NEW") frames/s) | $NS_NDPI_NEW ($(fps "$NS_NDPI_NEW") frames/s) | $(ratio "$NS_NDPI_NEW" "$NS_NEW")x faster (3x) |"
+    echo "| ns/frame, the capture repeated as is | $NS_SAME ($(fps "$NS_SAME") frames/s) | $NS_NDPI ($(fps "$NS_NDPI") frames/s) | $(ratio "$NS_NDPI" "$NS_SAME")x faster (3x) |"
+    echo "| tshark -Y '$TSHARK_FILTER' -T fields (SNI, DNS, Host), ns/frame, 1 pass, wall | $NS_NEW | tshark: $NS_TSHARK ($(fps "$NS_TSHARK") frames/s) | $(ratio "$NS_TSHARK" "$NS_NEW")x faster (50x) |"
     echo "| \`telltaled replay --emit none\` end to end, $PASSES x file, ns/frame | $NS_TELLTALED | | |"
     echo
     echo "Memory (\`firmware/benches/memory.rs\`, the engine as the daemon builds it, filled to its limits):"

@@ -139,7 +139,9 @@ fn main() {
     );
     report(&format!("{answers} DNS answers"));
     // 65,536 concurrent flows: one device to as many remote addresses and ports, each flow one
-    // frame up and one down, all inside the idle timeout.
+    // frame up and one down, all inside the idle timeout. The frame up starts like a QUIC long
+    // header (that does not decrypt), so that every flow asks for a handshake reader and the
+    // readers' pool fills up as it would with connections mid-handshake.
     let flows = config.flow_capacity as u32;
     for i in 0..flows {
         let d = i % devices;
@@ -152,7 +154,7 @@ fn main() {
             (mac, ROUTER_MAC),
             (local, remote),
             (30000 + (i % 20000) as u16, 443),
-            b"up",
+            b"\xc0up",
         );
         poll(&mut engine, &buf, &mut n, ms);
         udp(
@@ -170,6 +172,7 @@ fn main() {
         config.flow_capacity,
         engine.flow_counters().evicted
     );
+    println!("  handshake readers: {:?}", engine.reader_counters());
     report(&format!("{flows} concurrent flows"));
     println!(
         "  engine allocations: {:.1} MiB (fixed at start)",

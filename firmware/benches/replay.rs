@@ -2,10 +2,12 @@
 //! read once, then replayed N times from the same buffer through the whole pipeline as the
 //! daemon runs it (shipped rules, geo/ASN table, detection, 5-minute summary windows).
 //!
-//! Run: `cargo bench -p telltale-firmware --bench replay -- N [fresh|same]`
+//! Run: `cargo bench -p telltale-firmware --bench replay -- N [fresh|same] [FILE.pcap]`
 //! (N passes, default 10). `fresh` (the default) moves each pass's timestamps past the idle
 //! timeouts, so every flow of a pass is new and every handshake is read again; `same` replays
-//! the same timestamps, so a pass meets the flows of the previous one.
+//! the same timestamps, so a pass meets the flows of the previous one. FILE replaces the bench
+//! capture: `scripts/bench.sh` gives the engine and ndpiReader the same file, written by
+//! `scripts/pcap-passes.py` (the capture repeated, as is or with new addresses each pass).
 //!
 //! Start-up (reading the rules, the geo table, allocating the engine) is the same for any N: run
 //! it under `valgrind --tool=callgrind` for N and 2N passes and divide the difference in
@@ -21,16 +23,18 @@ use telltale_firmware::event::NullSink;
 fn main() {
     let mut passes = 10u64;
     let mut fresh = true;
+    let mut path = common::bench_capture();
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "fresh" => fresh = true,
             "same" => fresh = false,
             a if a.starts_with('-') => {} // `--bench` from cargo
+            a if a.ends_with(".pcap") || a.ends_with(".pcapng") => path = a.into(),
             a => passes = a.parse().expect("passes: a number"),
         }
     }
-    let path = common::bench_capture();
-    let bytes = std::fs::read(&path).expect("read ../shared/bench/mixed-pass.pcap");
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("replay: cannot read {}: {e}", path.display()));
     let shift = if fresh {
         common::fresh_shift_ns(&bytes, &path)
     } else {

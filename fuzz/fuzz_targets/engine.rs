@@ -162,6 +162,7 @@ fuzz_target!(|data: &[u8]| {
         tcp_closed_linger_secs: 1,
         summary_window_secs: 1,
         summary_capacity: 16,
+        reader_slots: 4,
         reasm_slots: 2,
         reasm_slot_size: 4096,
         defrag_slots: 2,

@@ -8,6 +8,7 @@ use crate::flow::key::{Endpoint, KeyDir};
 use crate::flow::reasm::{Assembler, BufPool, Insert};
 use crate::wire::{dhcp, dns, http, quic, tls};
 
+use super::readers::Readers;
 use super::{FlowState, Out, Skip};
 use crate::naming::NameSource;
 
@@ -53,7 +54,7 @@ pub(crate) fn on_datagram(
     src: Endpoint,
     dst: Endpoint,
     payload: &[u8],
-    pool: &mut BufPool,
+    readers: &mut Readers,
     out: &mut Out<'_>,
 ) {
     let either = |p: u16| src.port == p || dst.port == p;
@@ -68,12 +69,18 @@ pub(crate) fn on_datagram(
                 out.sink.event(out.meta, &Event::Http { src, dst, host });
             }
         }
-    } else if !st.quic().done
-        && payload.first().is_some_and(|b| b & 0x80 != 0)
-        && st.quic().client.is_none_or(|c| c == dir)
-    {
-        // A long header, from the client side (or the side is not known yet).
-        quic_initial(st, dir, src, dst, payload, pool, out);
+    } else if payload.first().is_some_and(|b| b & 0x80 != 0) {
+        // A long header: a QUIC Initial if it comes from the client side (or the side is not
+        // known yet).
+        let Some((q, pool)) = readers.quic(&mut st.reader, out.counters) else {
+            return;
+        };
+        if !q.done && q.client.is_none_or(|c| c == dir) {
+            quic_initial(st, q, dir, src, dst, payload, pool, out);
+        }
+        if q.done {
+            readers.finish(&mut st.reader);
+        }
     }
 }
 
@@ -155,8 +162,10 @@ fn emit_dhcp(payload: &[u8], out: &mut Out<'_>) {
 
 /// Feeds a datagram's client Initial CRYPTO frames to the flow's assembler, and reports the
 /// SNI once the ClientHello is complete.
+#[allow(clippy::too_many_arguments)] // the flow, its reader, the datagram and where results go
 fn quic_initial(
     st: &mut FlowState,
+    q: &mut QuicFlow,
     dir: KeyDir,
     src: Endpoint,
     dst: Endpoint,
@@ -164,7 +173,6 @@ fn quic_initial(
     pool: &mut BufPool,
     out: &mut Out<'_>,
 ) {
-    let q = st.quic();
     let mut keys = match q.version {
         Some(v) => quic::InitialKeys::derive(v, &q.first_dcid).ok(),
         None => None,
@@ -186,12 +194,12 @@ fn quic_initial(
     let outcome =
         quic::for_each_client_initial(payload, &mut out.scratch.quic, &mut keys, &mut on_crypto);
     match outcome {
-        Ok(summary) if summary.decrypted > 0 => st.quic().client = Some(dir),
+        Ok(summary) if summary.decrypted > 0 => q.client = Some(dir),
         Ok(_) | Err(_) => {
-            st.quic().failures = st.quic().failures.saturating_add(1);
-            if st.quic().failures >= QUIC_ATTEMPTS {
-                st.quic().done = true;
-                st.quic().crypto.release(pool);
+            q.failures = q.failures.saturating_add(1);
+            if q.failures >= QUIC_ATTEMPTS {
+                q.done = true;
+                q.crypto.release(pool);
             }
             if outcome.is_err() {
                 out.counters.skip(Skip::QuicUndecryptable);
@@ -201,12 +209,12 @@ fn quic_initial(
     }
     if gave_up {
         out.counters.skip(Skip::ReassemblyGaveUp);
-        st.quic().done = true;
-        st.quic().crypto.release(pool);
+        q.done = true;
+        q.crypto.release(pool);
         return;
     }
     // The CRYPTO stream is bare handshake messages: type (1), length (3), body.
-    let hs = st.quic().crypto.contiguous(pool);
+    let hs = q.crypto.contiguous(pool);
     if hs.len() < 4 {
         return;
     }
@@ -231,6 +239,6 @@ fn quic_initial(
         }
         Err(_) => out.counters.skip(Skip::TlsMalformed),
     }
-    st.quic().done = true;
-    st.quic().crypto.release(pool);
+    q.done = true;
+    q.crypto.release(pool);
 }

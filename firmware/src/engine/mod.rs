@@ -12,11 +12,13 @@ mod counters;
 mod datagram;
 mod identity;
 mod ip;
+mod readers;
 mod stream;
 mod windows;
 
 pub use clock::Clock;
 pub use counters::{Counters, Skip};
+pub use readers::ReaderCounters;
 
 use crate::capture::{Frame, Timestamp};
 use crate::detect::policy::{Locate, NoGeo, NoPolicy, Policy};
@@ -34,8 +36,7 @@ use crate::naming::{NameSource, Naming, NamingConfig};
 use crate::wire::link::{self, Network};
 use crate::wire::{be16, tcp, udp};
 
-use datagram::QuicFlow;
-use stream::StreamDir;
+use readers::{ReaderRef, Readers};
 
 /// Sizes and timeouts, chosen at start.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +50,10 @@ pub struct EngineConfig {
     /// How long a TCP connection seen to close (FIN both ways, or RST) stays in the table
     /// after its last frame, for late acknowledgements and retransmissions, seconds.
     pub tcp_closed_linger_secs: u64,
+    /// Flows reading a handshake at once (TCP stream readers, QUIC Initial readers): a flow
+    /// holds one from its first packet until its ClientHello, request heads or Initials are
+    /// read (see `readers`).
+    pub reader_slots: usize,
     /// Reassembly buffers (streams whose handshake is incomplete at once).
     pub reasm_slots: usize,
     /// Size of each reassembly buffer: the largest ClientHello, request head or DNS message
@@ -79,6 +84,7 @@ impl Default for EngineConfig {
             tcp_idle_secs: 300,
             udp_idle_secs: 120,
             tcp_closed_linger_secs: 5,
+            reader_slots: 16_384,
             reasm_slots: 256,
             reasm_slot_size: 16 * 1024,
             defrag_slots: 32,
@@ -105,8 +111,8 @@ pub(crate) struct FlowState {
     /// Transport payload bytes (TCP segment data, UDP data) by sender, as the headers declare.
     payload: [u64; 2],
     macs: [Option<[u8; 6]>; 2],
-    /// The TCP stream readers or the QUIC reader (a flow is one or the other).
-    app: App,
+    /// The flow's TCP stream readers or QUIC reader, in the `Readers` pool while it reads.
+    reader: ReaderRef,
     /// The destination's name and how it was learnt.
     name: NameId,
     name_from: NameSource,
@@ -136,41 +142,7 @@ const CLOSE_BOTH_FINS: u8 = CLOSE_FIN_LO | CLOSE_FIN_HI;
 /// A RST either way.
 const CLOSE_RST: u8 = 4;
 
-/// Application-layer reading state of a flow, by transport.
-#[derive(Debug, Default)]
-pub(crate) enum App {
-    /// Nothing read yet.
-    #[default]
-    Unset,
-    /// TCP: one stream reader per direction (by `KeyDir`).
-    Tcp([StreamDir; 2]),
-    /// UDP: the QUIC Initial reader.
-    Udp(QuicFlow),
-}
-
 impl FlowState {
-    /// The TCP stream readers (a TCP flow's app state).
-    pub(crate) fn streams(&mut self) -> &mut [StreamDir; 2] {
-        if !matches!(self.app, App::Tcp(_)) {
-            self.app = App::Tcp(Default::default());
-        }
-        match &mut self.app {
-            App::Tcp(s) => s,
-            _ => unreachable!("set just above"),
-        }
-    }
-
-    /// The QUIC reader (a UDP flow's app state).
-    pub(crate) fn quic(&mut self) -> &mut QuicFlow {
-        if !matches!(self.app, App::Udp(_)) {
-            self.app = App::Udp(QuicFlow::default());
-        }
-        match &mut self.app {
-            App::Udp(q) => q,
-            _ => unreachable!("set just above"),
-        }
-    }
-
     /// Binds `name` learnt from `from` to the flow: a better source replaces a weaker one (SNI
     /// over Host over DNS); between equals the first wins (the first request names the
     /// connection).
@@ -221,7 +193,8 @@ struct Core {
     flows: FlowTable<FlowState>,
     naming: Naming,
     detector: Detector,
-    pool: BufPool,
+    /// Handshake readers and their reassembly buffers.
+    readers: Readers,
     scratch: Scratch,
     counters: Counters,
     summaries: windows::Summaries,
@@ -264,7 +237,10 @@ impl Engine {
                 flows: FlowTable::new(config.flow_capacity, config.hash_seed),
                 naming: Naming::new(config.naming),
                 detector: Detector::new(detect, config.thresholds, policy, geo),
-                pool: BufPool::new(config.reasm_slots, config.reasm_slot_size),
+                readers: Readers::new(
+                    config.reader_slots,
+                    BufPool::new(config.reasm_slots, config.reasm_slot_size),
+                ),
                 scratch: Scratch {
                     dns: Box::default(),
                     tls: vec![0u8; config.reasm_slot_size].into_boxed_slice(),
@@ -301,7 +277,7 @@ impl Engine {
         self.core.flows.memory_bytes()
             + self.core.naming.memory_bytes()
             + self.core.detector.memory_bytes()
-            + self.core.pool.memory_bytes()
+            + self.core.readers.memory_bytes()
             + self.defrag.memory_bytes()
             + self.core.summaries.memory_bytes()
             + scratch
@@ -336,7 +312,12 @@ impl Engine {
 
     /// The reassembly pool (for its counters).
     pub fn reassembly_pool(&self) -> &BufPool {
-        &self.core.pool
+        &self.core.readers.pool
+    }
+
+    /// Counters of the handshake readers' pool.
+    pub fn reader_counters(&self) -> ReaderCounters {
+        self.core.readers.counters()
     }
 
     /// The IP defragmenter (for its counters).
@@ -417,14 +398,14 @@ impl Engine {
     pub fn finish(&mut self, sink: &mut dyn Sink) {
         let Core {
             flows,
-            pool,
+            readers,
             naming,
             detector,
             summaries,
             ..
         } = &mut self.core;
         let mut on_end = |key: &FlowKey, st: &mut FlowState, why: EndReason| {
-            release_buffers(st, pool);
+            readers.finish(&mut st.reader);
             summaries.flow_ended(key, st, naming);
             report_flow(key, st, why, naming, detector, sink);
         };
@@ -452,23 +433,14 @@ impl Core {
             config.udp_idle_secs * 1_000_000_000,
             config.tcp_closed_linger_secs * 1_000_000_000,
         ];
-        let (pool, naming, detector) = (&mut self.pool, &self.naming, &self.detector);
+        let (readers, naming, detector) = (&mut self.readers, &self.naming, &self.detector);
         let summaries = &mut self.summaries;
         let mut on_end = |key: &FlowKey, st: &mut FlowState, why: EndReason| {
-            release_buffers(st, pool);
+            readers.finish(&mut st.reader);
             summaries.flow_ended(key, st, naming);
             report_flow(key, st, why, naming, detector, sink);
         };
         self.flows.expire(now, timeouts, &mut on_end);
-    }
-}
-
-/// Hands a flow's reassembly buffers back to the pool.
-fn release_buffers(st: &mut FlowState, pool: &mut BufPool) {
-    match &mut st.app {
-        App::Tcp(streams) => streams.iter_mut().for_each(|s| s.release(pool)),
-        App::Udp(quic) => quic.release(pool),
-        App::Unset => {}
     }
 }
 
@@ -549,10 +521,10 @@ impl Core {
         } else {
             FlowClass::Datagram
         };
-        let (pool, naming, detector) = (&mut self.pool, &self.naming, &self.detector);
+        let (readers, naming, detector) = (&mut self.readers, &self.naming, &self.detector);
         let summaries = &mut self.summaries;
         let mut on_end = |k: &FlowKey, st: &mut FlowState, why: EndReason| {
-            release_buffers(st, pool);
+            readers.finish(&mut st.reader);
             summaries.flow_ended(k, st, naming);
             report_flow(k, st, why, naming, detector, sink);
         };
@@ -642,7 +614,7 @@ impl Core {
                 syn: seg.syn(),
                 payload: seg.payload(),
             },
-            &mut self.pool,
+            &mut self.readers,
             &mut Out {
                 scratch: &mut self.scratch,
                 counters: &mut self.counters,
@@ -668,7 +640,7 @@ impl Core {
             src,
             dst,
             dgram.payload(),
-            &mut self.pool,
+            &mut self.readers,
             &mut Out {
                 scratch: &mut self.scratch,
                 counters: &mut self.counters,

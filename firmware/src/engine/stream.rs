@@ -13,6 +13,7 @@ use crate::flow::reasm::{Assembler, BufPool, Insert};
 use crate::wire::{http, tls};
 
 use super::datagram::emit_dns;
+use super::readers::Readers;
 use super::{Counters, FlowState, Out, Skip};
 use crate::naming::NameSource;
 
@@ -43,6 +44,20 @@ pub(crate) struct StreamDir {
 }
 
 impl StreamDir {
+    /// True once the direction has nothing more to read.
+    pub(crate) fn is_done(&self) -> bool {
+        self.mode == Mode::Done
+    }
+
+    /// A direction with nothing more to read (for tests).
+    #[cfg(test)]
+    pub(crate) fn done() -> Self {
+        StreamDir {
+            mode: Mode::Done,
+            ..StreamDir::default()
+        }
+    }
+
     /// Gives a held reassembly buffer back.
     pub(crate) fn release(&mut self, pool: &mut BufPool) {
         self.asm.release(pool);
@@ -75,11 +90,31 @@ pub(crate) fn on_segment(
     st: &mut FlowState,
     dir: KeyDir,
     seg: Segment<'_>,
+    readers: &mut Readers,
+    out: &mut Out<'_>,
+) {
+    if !seg.syn && seg.payload.is_empty() {
+        return; // nothing to read: no reader taken for a bare acknowledgement
+    }
+    let Some((streams, pool)) = readers.tcp(&mut st.reader, out.counters) else {
+        return;
+    };
+    on_stream(st, streams, dir as usize, seg, pool, out);
+    if streams.iter().all(StreamDir::is_done) {
+        // Both directions read all they will: the reader goes back to the pool.
+        readers.finish(&mut st.reader);
+    }
+}
+
+fn on_stream(
+    st: &mut FlowState,
+    streams: &mut [StreamDir; 2],
+    d: usize,
+    seg: Segment<'_>,
     pool: &mut BufPool,
     out: &mut Out<'_>,
 ) {
-    let d = dir as usize;
-    let sd = &mut st.streams()[d];
+    let sd = &mut streams[d];
     if seg.syn {
         sd.isn = seg.seq.wrapping_add(1);
         sd.seen_start = true;
@@ -112,18 +147,18 @@ pub(crate) fn on_segment(
     if offset == base && !sd.asm.holds_buffer() {
         let mut pos = 0usize;
         loop {
-            match read(st, d, &seg, &data[pos..], out) {
+            match read(st, &mut streams[d], &seg, &data[pos..], out) {
                 Progress::Advance(n) => {
-                    let sd = &mut st.streams()[d];
+                    let sd = &mut streams[d];
                     sd.asm.reset_to(pool, sd.asm.base() + n);
                     let avail = (data.len() - pos) as u64;
-                    if n >= avail || st.streams()[d].mode == Mode::Done {
+                    if n >= avail || streams[d].mode == Mode::Done {
                         return;
                     }
                     pos += n as usize;
                 }
                 Progress::NeedMore => {
-                    let sd = &mut st.streams()[d];
+                    let sd = &mut streams[d];
                     let at = sd.asm.base();
                     if sd.asm.insert(pool, at, &data[pos..]) == Insert::GaveUp {
                         give_up(sd, pool, out.counters);
@@ -131,7 +166,7 @@ pub(crate) fn on_segment(
                     return;
                 }
                 Progress::Stop => {
-                    st.streams()[d].mode = Mode::Done;
+                    streams[d].mode = Mode::Done;
                     return;
                 }
             }
@@ -139,23 +174,23 @@ pub(crate) fn on_segment(
     }
 
     // Slow path: place the bytes, then read whatever is contiguous.
-    let sd = &mut st.streams()[d];
+    let sd = &mut streams[d];
     match sd.asm.insert(pool, offset, data) {
         Insert::GaveUp => return give_up(sd, pool, out.counters),
         Insert::Duplicate => return,
         Insert::Stored => {}
     }
     loop {
-        let sd = &st.streams()[d];
+        let sd = &streams[d];
         let asm = sd.asm;
         let bytes = asm.contiguous(pool);
         if bytes.is_empty() {
             return;
         }
         let have = bytes.len() as u64;
-        match read(st, d, &seg, bytes, out) {
+        match read(st, &mut streams[d], &seg, bytes, out) {
             Progress::Advance(n) => {
-                let sd = &mut st.streams()[d];
+                let sd = &mut streams[d];
                 if n >= have {
                     let to = sd.asm.base() + n;
                     sd.asm.reset_to(pool, to);
@@ -169,7 +204,7 @@ pub(crate) fn on_segment(
             }
             Progress::NeedMore => return,
             Progress::Stop => {
-                let sd = &mut st.streams()[d];
+                let sd = &mut streams[d];
                 sd.mode = Mode::Done;
                 sd.asm.release(pool);
                 return;
@@ -187,15 +222,15 @@ fn give_up(sd: &mut StreamDir, pool: &mut BufPool, counters: &mut Counters) {
 /// Reads what `bytes` (the stream from the window start) holds, per the direction's mode.
 fn read(
     st: &mut FlowState,
-    d: usize,
+    sd: &mut StreamDir,
     seg: &Segment<'_>,
     bytes: &[u8],
     out: &mut Out<'_>,
 ) -> Progress {
-    if st.streams()[d].mode == Mode::Unseen {
-        st.streams()[d].mode = detect(seg, bytes);
+    if sd.mode == Mode::Unseen {
+        sd.mode = detect(seg, bytes);
     }
-    match st.streams()[d].mode {
+    match sd.mode {
         Mode::Unseen | Mode::Done => Progress::Stop,
         Mode::Tls => read_tls(st, seg, bytes, out),
         Mode::Http => read_http(st, seg, bytes, out),

@@ -9,7 +9,7 @@ use super::GeoDb;
 
 impl Locate for GeoDb {
     fn locate(&self, ip: IpAddr) -> Place<'_> {
-        let g = self.lookup(ip);
+        let g = self.lookup_remembered(ip);
         Place {
             country: g.country,
             asn: g.asn,

@@ -27,6 +27,7 @@ pub mod csv;
 pub mod format;
 pub mod locate;
 pub mod mapped;
+mod recent;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -190,6 +191,8 @@ pub struct GeoDb {
     v6_country: MappedRanges<u64>,
     v4_asn: MappedRanges<u32>,
     v6_asn: MappedRanges<u64>,
+    /// The last addresses located (see `locate`).
+    recent: recent::Recent,
 }
 
 impl core::fmt::Debug for GeoDb {
@@ -303,6 +306,7 @@ impl GeoDb {
             v6_country,
             v4_asn,
             v6_asn,
+            recent: recent::Recent::default(),
         })
     }
 
@@ -344,6 +348,18 @@ impl GeoDb {
             asn: entry.map(|(asn, _)| asn),
             org,
         }
+    }
+
+    /// `lookup`, answered from the last addresses looked up this way when `ip` is one of them
+    /// (a flow's address is located several times over its life).
+    pub fn lookup_remembered(&self, ip: IpAddr) -> GeoInfo<'_> {
+        let payload = self.payload();
+        if let Some(info) = self.recent.get(ip, payload) {
+            return info;
+        }
+        let info = self.lookup(ip);
+        self.recent.put(ip, &info, payload);
+        info
     }
 
     /// Entry counts and memory held.

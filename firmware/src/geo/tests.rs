@@ -157,6 +157,36 @@ fn ipv4_mapped_ipv6_is_looked_up_as_ipv4() {
 }
 
 #[test]
+fn remembered_lookups_answer_as_the_table_does() {
+    let db = fixture();
+    let addrs = [
+        "1.0.0.1",
+        "1.0.1.7",
+        "1.0.3.0",
+        "1.0.4.9",
+        "255.255.255.255",
+        "192.168.1.1",
+        "2001:4860:4860::8888",
+        "::ffff:1.0.0.1",
+        "2001:218:0:1::",
+        "::1",
+    ];
+    // Still shareable between threads with the remembered lookups inside.
+    fn shared<T: Send + Sync>(_: &T) {}
+    shared(&db);
+    // Twice over, so that the second round is answered from what the first remembered.
+    for round in 0..2 {
+        for a in addrs {
+            assert_eq!(
+                db.lookup_remembered(ip(a)),
+                db.lookup(ip(a)),
+                "{a}, round {round}"
+            );
+        }
+    }
+}
+
+#[test]
 fn sizes_report_the_entries() {
     let s = fixture().sizes();
     // AU CN JP KR TW DE BE SG; AS13335 4134 64512 65000 15169; four names (64512 has none).

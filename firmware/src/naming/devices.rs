@@ -248,6 +248,11 @@ impl Devices {
 
     /// The device that sent from local address `addr` most recently, if known.
     pub fn by_addr(&self, addr: Addr) -> Option<DeviceId> {
+        if matches!(addr.ip(), core::net::IpAddr::V4(_)) && !super::is_local_net(addr) {
+            // A device's IPv4 addresses are local ones (`Naming::observe`): an Internet
+            // address is nobody's, without looking through every device.
+            return None;
+        }
         self.iter()
             .filter(|(_, d)| !d.gateway && d.addresses().contains(&addr))
             .max_by_key(|(_, d)| d.last_v)

@@ -109,10 +109,11 @@ impl QuicVersion {
     }
 }
 
-/// HKDF-Expand-Label (RFC 8446 7.1) with an empty context, SHA-256, into `out`.
-fn expand_label(secret: &[u8; 32], label: &[u8], out: &mut [u8]) -> Result<()> {
-    const MISUSE: WireError = WireError::Malformed("QUIC HKDF-Expand-Label");
-    let hkdf = Hkdf::<Sha256>::from_prk(secret).map_err(|_| MISUSE)?;
+const MISUSE: WireError = WireError::Malformed("QUIC HKDF-Expand-Label");
+
+/// HKDF-Expand-Label (RFC 8446 7.1) with an empty context, SHA-256, from the pseudorandom key
+/// `hkdf` was made from (its HMAC key schedule made once for all the labels) into `out`.
+fn expand_label(hkdf: &Hkdf<Sha256>, label: &[u8], out: &mut [u8]) -> Result<()> {
     // struct { uint16 length; opaque label<7..255> = "tls13 " + label; opaque context<0..255>; }
     let out_len = u16::try_from(out.len()).map_err(|_| MISUSE)?;
     let label_len = u8::try_from(6 + label.len()).map_err(|_| MISUSE)?;
@@ -160,9 +161,8 @@ impl InitialKeyMaterial {
     /// Derives the client Initial secret and keys: HKDF-Extract(salt, dcid), then
     /// HKDF-Expand-Label "client in", then key/iv/hp (RFC 9001 5.2, 5.1).
     pub fn derive(version: QuicVersion, dcid: &[u8]) -> Result<Self> {
-        let (initial_secret, _) = Hkdf::<Sha256>::extract(Some(version.initial_salt()), dcid);
-        let mut initial = [0u8; 32];
-        initial.copy_from_slice(&initial_secret);
+        // `initial_secret` (RFC 9001 5.2), as the HKDF that expands from it.
+        let (_, initial) = Hkdf::<Sha256>::extract(Some(version.initial_salt()), dcid);
         let mut material = Self {
             secret: [0; 32],
             key: [0; 16],
@@ -170,10 +170,11 @@ impl InitialKeyMaterial {
             hp: [0; 16],
         };
         expand_label(&initial, b"client in", &mut material.secret)?;
+        let client = Hkdf::<Sha256>::from_prk(&material.secret).map_err(|_| MISUSE)?;
         let [key_label, iv_label, hp_label] = version.labels();
-        expand_label(&material.secret, key_label, &mut material.key)?;
-        expand_label(&material.secret, iv_label, &mut material.iv)?;
-        expand_label(&material.secret, hp_label, &mut material.hp)?;
+        expand_label(&client, key_label, &mut material.key)?;
+        expand_label(&client, iv_label, &mut material.iv)?;
+        expand_label(&client, hp_label, &mut material.hp)?;
         Ok(material)
     }
 }
