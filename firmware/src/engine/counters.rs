@@ -34,7 +34,8 @@ pub enum Skip {
     TlsMalformed,
     /// A QUIC Initial that could not be decrypted or parsed.
     QuicUndecryptable,
-    /// A stream handshake bigger than the reassembly buffer, or no buffer free.
+    /// A stream handshake bigger than the reassembly buffer, or no buffer or handshake reader
+    /// free.
     ReassemblyGaveUp,
 }
 
