@@ -654,4 +654,6 @@ impl Core {
 }
 
 #[cfg(test)]
+mod readers_tests;
+#[cfg(test)]
 mod vlan_tests;
