@@ -125,6 +125,10 @@ pub(crate) struct FlowState {
     stats: Option<StatsRef>,
     stats_from: NameSource,
     detect_started: bool,
+    /// TCP: the sequence number each direction's bytes start at (by `KeyDir`), from its SYN;
+    /// bit `1 << KeyDir` of `syn_seen` says which directions' SYNs were seen.
+    stream_start: [u32; 2],
+    syn_seen: u8,
     /// TCP close flags seen: `CLOSE_FIN_LO`, `CLOSE_FIN_HI`, `CLOSE_RST`.
     tcp_close: u8,
     /// What the flow already reported to the summary windows.

@@ -27,6 +27,7 @@ impl Sink for Seen {
     }
 }
 
+const SYN: u8 = 0x02;
 const RST_ACK: u8 = 0x14;
 const PSH_ACK: u8 = 0x18;
 
@@ -65,6 +66,9 @@ fn tcp(
     f.extend_from_slice(&ports.0.to_be_bytes());
     f.extend_from_slice(&ports.1.to_be_bytes());
     f.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    if flags == SYN {
+        f[38..42].copy_from_slice(&0u32.to_be_bytes()); // the stream starts at sequence 1
+    }
     f.extend_from_slice(payload);
     f
 }
@@ -219,4 +223,74 @@ fn a_tls_connection_gives_its_reader_back_once_both_directions_are_read() {
     );
     assert_eq!(sink.hosts, ["a.example", "b.example"]);
     assert_eq!(engine.reader_counters().refused, 0);
+}
+
+/// `tcp` with the sequence number set.
+fn with_seq(mut frame: Vec<u8>, seq: u32) -> Vec<u8> {
+    frame[38..42].copy_from_slice(&seq.to_be_bytes());
+    frame
+}
+
+#[test]
+fn syns_take_no_reader_and_a_reordered_hello_is_read_from_where_the_syn_said() {
+    let mut engine = Engine::new(EngineConfig {
+        flow_capacity: 64,
+        reader_slots: 1,
+        ..EngineConfig::default()
+    });
+    let (mut sink, mut n) = (Seen::default(), 0);
+    // A scan: SYNs to many ports, never answered.
+    for port in 1..=20u16 {
+        let syn = tcp(
+            (PHONE_MAC, ROUTER_MAC),
+            (PHONE, SERVER),
+            (41000, port),
+            SYN,
+            b"",
+        );
+        poll(&mut engine, &syn, 0, &mut n, &mut sink);
+    }
+    assert_eq!(engine.live_flows(), 20);
+    assert_eq!(engine.reader_counters().in_use, 0);
+    // A connection whose ClientHello comes in two segments, the second first.
+    let ports = (40020, 443);
+    let syn = tcp((PHONE_MAC, ROUTER_MAC), (PHONE, SERVER), ports, SYN, b"");
+    poll(&mut engine, &syn, 1, &mut n, &mut sink);
+    let hello = client_hello_record();
+    let (head, tail) = hello.split_at(20);
+    let second = tcp(
+        (PHONE_MAC, ROUTER_MAC),
+        (PHONE, SERVER),
+        ports,
+        PSH_ACK,
+        tail,
+    );
+    poll(
+        &mut engine,
+        &with_seq(second, 1 + head.len() as u32),
+        1,
+        &mut n,
+        &mut sink,
+    );
+    assert!(sink.hosts.is_empty(), "half a ClientHello names nothing");
+    let first = tcp(
+        (PHONE_MAC, ROUTER_MAC),
+        (PHONE, SERVER),
+        ports,
+        PSH_ACK,
+        head,
+    );
+    poll(&mut engine, &with_seq(first, 1), 1, &mut n, &mut sink);
+    assert_eq!(sink.hosts, ["a.example"]);
+    assert_eq!(engine.reader_counters().refused, 0);
+}
+
+#[test]
+fn a_flow_entry_stays_small() {
+    // 65,536 of these are most of the engine's memory (docs/benchmarks.md, the memory bench).
+    assert!(
+        size_of::<FlowState>() <= 176,
+        "FlowState grew to {} bytes",
+        size_of::<FlowState>()
+    );
 }

@@ -93,40 +93,45 @@ pub(crate) fn on_segment(
     readers: &mut Readers,
     out: &mut Out<'_>,
 ) {
-    if !seg.syn && seg.payload.is_empty() {
+    let d = dir as usize;
+    if seg.syn {
+        // Where the direction's bytes start, kept in the flow: a connection takes a reader only
+        // once it carries bytes (a scan's SYNs, unanswered or reset, never take one).
+        st.stream_start[d] = seg.seq.wrapping_add(1);
+        st.syn_seen |= 1 << d;
+        return;
+    }
+    if seg.payload.is_empty() {
         return; // nothing to read: no reader taken for a bare acknowledgement
     }
     let Some((streams, pool)) = readers.tcp(&mut st.reader, out.counters) else {
         return;
     };
-    on_stream(st, streams, dir as usize, seg, pool, out);
+    let start = (st.syn_seen & 1 << d != 0).then_some(st.stream_start[d]);
+    on_stream(st, streams, d, start, seg, pool, out);
     if streams.iter().all(StreamDir::is_done) {
         // Both directions read all they will: the reader goes back to the pool.
         readers.finish(&mut st.reader);
     }
 }
 
+/// Reads a segment with payload into direction `d`'s stream, which starts at sequence number
+/// `start` when the SYN was seen (else at this segment: joined mid-stream).
 fn on_stream(
     st: &mut FlowState,
     streams: &mut [StreamDir; 2],
     d: usize,
+    start: Option<u32>,
     seg: Segment<'_>,
     pool: &mut BufPool,
     out: &mut Out<'_>,
 ) {
     let sd = &mut streams[d];
-    if seg.syn {
-        sd.isn = seg.seq.wrapping_add(1);
-        sd.seen_start = true;
-        sd.asm = Assembler::at(0);
-        return;
-    }
-    if seg.payload.is_empty() || sd.mode == Mode::Done {
+    if sd.mode == Mode::Done {
         return;
     }
     if !sd.seen_start {
-        // Joined mid-stream: the first payload we see is offset 0.
-        sd.isn = seg.seq;
+        sd.isn = start.unwrap_or(seg.seq);
         sd.seen_start = true;
         sd.asm = Assembler::at(0);
     }
