@@ -24,24 +24,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use telltale_firmware::capture::file::Frames;
-use telltale_firmware::capture::Timestamp;
-use telltale_firmware::engine::{Engine, EngineConfig};
+use telltale_firmware::engine::EngineConfig;
 use telltale_firmware::event::NullSink;
 use telltale_firmware::geo::GeoDb;
 
 fn main() {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let bench = manifest.join("../../shared/bench/mixed-pass.pcap");
+    let manifest = common::manifest();
+    let bench = common::bench_capture();
     let bytes = fs::read(&bench).expect("read ../shared/bench/mixed-pass.pcap");
-    let passes: u64 = std::env::var("TELLTALE_BENCH_PASSES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
+    let passes = common::env_number("TELLTALE_BENCH_PASSES", 100);
 
-    let rules_path = manifest.join("../rules/default.toml");
-    let geo_path = manifest.join("../data/geo.ttdb");
-    let geo = GeoDb::open(&geo_path).expect("data/geo.ttdb");
+    let rules_path = common::rules_path();
+    let geo = GeoDb::open(common::geo_path()).expect("data/geo.ttdb");
     let geo_mib = geo.sizes().memory_bytes as f64 / (1024.0 * 1024.0);
     let geo_file_mib = geo.sizes().file_bytes as f64 / (1024.0 * 1024.0);
     drop(geo);
@@ -57,7 +51,7 @@ fn main() {
     let mut frames = 0u64;
     let start = Instant::now();
     for _ in 0..passes {
-        frames += replay_pass(&mut engine, &bytes, &bench, &mut sink);
+        frames += common::replay_pass(&mut engine, &bytes, &bench, &mut sink, 0);
     }
     engine.finish(&mut sink);
     let warm = start.elapsed().as_secs_f64();
@@ -76,11 +70,11 @@ fn main() {
     // Fresh flows in a warm engine: every pass is shifted in time past the idle timeouts, so
     // its flows are new (every handshake dissected again) and the previous pass's flows expire
     // and are reported: the conservative figure, used for the comparison.
-    let span = capture_span_ns(&bytes, &bench) + 3_600_000_000_000;
+    let span = common::fresh_shift_ns(&bytes, &bench);
     let mut engine = new_engine();
     let start = Instant::now();
     for pass in 0..passes {
-        replay_pass_shifted(&mut engine, &bytes, &bench, &mut sink, pass * span);
+        common::replay_pass(&mut engine, &bytes, &bench, &mut sink, pass * span);
     }
     engine.finish(&mut sink);
     let fresh = start.elapsed().as_secs_f64();
@@ -97,7 +91,7 @@ fn main() {
     for _ in 0..passes {
         let mut engine = new_engine();
         let start = Instant::now();
-        replay_pass(&mut engine, &bytes, &bench, &mut sink);
+        common::replay_pass(&mut engine, &bytes, &bench, &mut sink, 0);
         engine.finish(&mut sink);
         cold += start.elapsed().as_secs_f64();
     }
@@ -153,40 +147,6 @@ fn main() {
         println!("(build `cargo build --release` first to time telltaled end to end)");
     }
     let _ = fs::remove_file(&big);
-}
-
-/// Polls every frame of the in-memory capture once; returns the number of frames.
-fn replay_pass(engine: &mut Engine, bytes: &[u8], path: &Path, sink: &mut NullSink) -> u64 {
-    replay_pass_shifted(engine, bytes, path, sink, 0)
-}
-
-/// Polls every frame with its timestamp moved `shift_ns` later; returns the number of frames.
-fn replay_pass_shifted(
-    engine: &mut Engine,
-    bytes: &[u8],
-    path: &Path,
-    sink: &mut NullSink,
-    shift_ns: u64,
-) -> u64 {
-    let mut it = Frames::from_bytes(bytes, path).expect("bench capture parses");
-    let mut n = 0;
-    while let Some(Ok(mut frame)) = it.next() {
-        frame.ts = Timestamp(frame.ts.0 + shift_ns);
-        engine.poll(&frame, it.frame_number(), sink);
-        n += 1;
-    }
-    n
-}
-
-/// Time from the capture's earliest to its latest frame.
-fn capture_span_ns(bytes: &[u8], path: &Path) -> u64 {
-    let mut it = Frames::from_bytes(bytes, path).expect("bench capture parses");
-    let (mut lo, mut hi) = (u64::MAX, 0);
-    while let Some(Ok(frame)) = it.next() {
-        lo = lo.min(frame.ts.0);
-        hi = hi.max(frame.ts.0);
-    }
-    hi.saturating_sub(lo)
 }
 
 /// Writes the classic-pcap `bytes` with its records repeated `times` times.
