@@ -279,6 +279,37 @@ pub trait RangeKey: Copy + Ord + TryFrom<u128> + Into<u128> {}
 impl RangeKey for u32 {}
 impl RangeKey for u64 {}
 
+/// Reads the key of entry `i` of a range table: `key` (the previous entry's, updated) plus a
+/// delta that is not zero after the first entry, and that fits in `K`.
+pub fn read_range_key<K: RangeKey>(
+    reader: &mut Reader<'_>,
+    i: u32,
+    key: &mut u128,
+    what: &'static str,
+) -> Result<K, GeoError> {
+    let delta = reader.varint(what)?;
+    if i > 0 && delta == 0 {
+        return Err(GeoError::Malformed("range keys not increasing"));
+    }
+    *key = key
+        .checked_add(delta)
+        .ok_or(GeoError::Malformed("range key overflow"))?;
+    K::try_from(*key).map_err(|_| GeoError::Malformed("range key too large"))
+}
+
+/// Reads the value of a range table's entry: at most `max_value` (the item count).
+pub fn read_range_value(
+    reader: &mut Reader<'_>,
+    max_value: u32,
+    what: &'static str,
+) -> Result<u32, GeoError> {
+    let value = reader.varint_u32(what)?;
+    if value > max_value {
+        return Err(GeoError::Malformed("range value out of bounds"));
+    }
+    Ok(value)
+}
+
 /// A decoded range table: `keys[i]` starts the range whose value is `values[i]`
 /// (0 = no data, else item `values[i] - 1`).
 #[derive(Debug, Default)]
@@ -301,20 +332,8 @@ impl<K: RangeKey> RangeTable<K> {
         let mut values = Vec::with_capacity(capacity);
         let mut key: u128 = 0;
         for i in 0..count {
-            let delta = reader.varint(what)?;
-            if i > 0 && delta == 0 {
-                return Err(GeoError::Malformed("range keys not increasing"));
-            }
-            key = key
-                .checked_add(delta)
-                .ok_or(GeoError::Malformed("range key overflow"))?;
-            let k = K::try_from(key).map_err(|_| GeoError::Malformed("range key too large"))?;
-            let value = reader.varint_u32(what)?;
-            if value > max_value {
-                return Err(GeoError::Malformed("range value out of bounds"));
-            }
-            keys.push(k);
-            values.push(value);
+            keys.push(read_range_key(reader, i, &mut key, what)?);
+            values.push(read_range_value(reader, max_value, what)?);
         }
         Ok(RangeTable { keys, values })
     }

@@ -4,7 +4,7 @@
 //! from the mapped bytes. Resident memory is the index plus the file pages lookups touched
 //! (clean, file-backed, shared with the page cache, and dropped again under memory pressure).
 
-use super::format::{RangeKey, Reader};
+use super::format::{read_range_key, read_range_value, RangeKey, Reader};
 use super::GeoError;
 
 /// Entries per index block.
@@ -59,23 +59,14 @@ impl<K: RangeKey> MappedRanges<K> {
             Vec::with_capacity((count as usize).min(reader.remaining() / 2) / BLOCK + 1);
         let mut key: u128 = 0;
         for i in 0..count {
-            let delta = reader.varint(what)?;
-            if i > 0 && delta == 0 {
-                return Err(GeoError::Malformed("range keys not increasing"));
-            }
-            key = key
-                .checked_add(delta)
-                .ok_or(GeoError::Malformed("range key overflow"))?;
-            let k = K::try_from(key).map_err(|_| GeoError::Malformed("range key too large"))?;
+            let k = read_range_key::<K>(reader, i, &mut key, what)?;
             if i as usize % BLOCK == 0 {
                 marks.push(Mark {
                     key: k,
                     at: offset(payload, reader),
                 });
             }
-            if reader.varint_u32(what)? > max_value {
-                return Err(GeoError::Malformed("range value out of bounds"));
-            }
+            read_range_value(reader, max_value, what)?;
         }
         Ok(MappedRanges { count, marks })
     }
