@@ -10,22 +10,11 @@ use telltale_firmware::wire::link::{self, Network};
 use telltale_firmware::wire::{ipv4::Ipv4Packet, ipv6::Ipv6Packet};
 use telltale_fuzz::is_within;
 
-const LINK_TYPES: [LinkType; 8] = [
-    LinkType::Ethernet,
-    LinkType::Null,
-    LinkType::Loop,
-    LinkType::Raw,
-    LinkType::Ipv4,
-    LinkType::Ipv6,
-    LinkType::LinuxSll,
-    LinkType::LinuxSll2,
-];
-
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, frame)) = data.split_first() else {
         return;
     };
-    let link = LINK_TYPES[usize::from(selector) % LINK_TYPES.len()];
+    let link = LinkType::ALL[usize::from(selector) % LinkType::ALL.len()];
     let Ok(l2) = link::decode(link, frame) else {
         return;
     };

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use telltale_firmware::rules::{ImportFormat, Rules, RulesError};
+use telltale_firmware::rules::{ImportFormat, Rules, RulesError, LOCALHOST_NAMES};
 
 /// A private folder for the rules file's imports (one per fuzzing process).
 fn base() -> &'static Path {
@@ -34,22 +34,6 @@ const FORMATS: [ImportFormat; 3] = [
     ImportFormat::Hosts,
     ImportFormat::Adblock,
     ImportFormat::Domains,
-];
-
-/// Names a hosts file maps for the machine itself (the importer skips them).
-const LOCALHOST: &[&str] = &[
-    "localhost",
-    "localhost.localdomain",
-    "local",
-    "broadcasthost",
-    "ip6-localhost",
-    "ip6-loopback",
-    "ip6-localnet",
-    "ip6-mcastprefix",
-    "ip6-allnodes",
-    "ip6-allrouters",
-    "ip6-allhosts",
-    "0.0.0.0",
 ];
 
 /// Checks that `line` (and `column`) lie within `text`.
@@ -86,7 +70,9 @@ fn taken(list: &str, format: ImportFormat) -> Vec<&str> {
             }
             ImportFormat::Hosts => {
                 let names = content.split_whitespace().skip(1);
-                out.extend(names.filter(|n| !LOCALHOST.iter().any(|l| l.eq_ignore_ascii_case(n))));
+                out.extend(
+                    names.filter(|n| !LOCALHOST_NAMES.iter().any(|l| l.eq_ignore_ascii_case(n))),
+                );
             }
             ImportFormat::Adblock => {}
         }

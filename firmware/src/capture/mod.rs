@@ -52,6 +52,18 @@ pub enum LinkType {
 }
 
 impl LinkType {
+    /// Every link type we dissect.
+    pub const ALL: [LinkType; 8] = [
+        LinkType::Ethernet,
+        LinkType::Null,
+        LinkType::Loop,
+        LinkType::Raw,
+        LinkType::Ipv4,
+        LinkType::Ipv6,
+        LinkType::LinuxSll,
+        LinkType::LinuxSll2,
+    ];
+
     /// Maps a pcap/pcapng link-type number to a `LinkType`, or `None` for one we do not dissect.
     pub fn from_pcap(code: u32) -> Option<Self> {
         Some(match code {

@@ -92,7 +92,7 @@ impl ParsedList {
 }
 
 /// Names a hosts file maps to loopback for the machine itself; never watched.
-const LOCALHOST_NAMES: &[&str] = &[
+pub const LOCALHOST_NAMES: &[&str] = &[
     "localhost",
     "localhost.localdomain",
     "local",

@@ -28,7 +28,7 @@ use std::time::Duration;
 use toml::de::DeTable;
 
 pub use error::RulesError;
-pub use import::{ImportCounts, ImportFormat};
+pub use import::{ImportCounts, ImportFormat, LOCALHOST_NAMES};
 pub use quiet::{QuietHours, Timezone};
 pub use thresholds::{
     BeaconRule, BytesRule, RatioRule, SwitchRule, Thresholds, UploadRule, SIGNALS,

@@ -438,16 +438,7 @@ mod tests {
 
     #[test]
     fn empty_frames_are_errors_for_every_link_type() {
-        for link in [
-            LinkType::Ethernet,
-            LinkType::Null,
-            LinkType::Loop,
-            LinkType::Raw,
-            LinkType::Ipv4,
-            LinkType::Ipv6,
-            LinkType::LinuxSll,
-            LinkType::LinuxSll2,
-        ] {
+        for link in LinkType::ALL {
             assert!(decode(link, &[]).is_err(), "{link}");
         }
     }
