@@ -374,6 +374,18 @@ fn live_config(scratch: &Scratch, out: &std::path::Path) -> std::path::PathBuf {
     )
 }
 
+/// Runs the shell `script` in a network namespace of its own (root in a user namespace, so no
+/// privilege is needed), asserts that it succeeded, and returns what it wrote to stderr.
+fn in_own_netns(script: &str) -> String {
+    let run = Command::new("unshare")
+        .args(["--user", "--map-root-user", "--net", "bash", "-c", script])
+        .output()
+        .expect("unshare (util-linux) runs");
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(run.status.success(), "{stderr}");
+    stderr
+}
+
 #[test]
 fn missing_ports_are_a_fault_until_they_appear_then_watching_without_a_restart() {
     // The daemon starts before its ports exist (a USB adapter not plugged in yet): it says so,
@@ -395,12 +407,7 @@ fn missing_ports_are_a_fault_until_they_appear_then_watching_without_a_restart()
         bin = env!("CARGO_BIN_EXE_telltaled"),
         config = config.display()
     );
-    let run = Command::new("unshare")
-        .args(["--user", "--map-root-user", "--net", "bash", "-c", &script])
-        .output()
-        .expect("unshare (util-linux) runs");
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "{stderr}");
+    let stderr = in_own_netns(&script);
     for port in ["tl0", "tw0"] {
         assert!(
             stderr.contains(&format!(
@@ -433,12 +440,7 @@ fn live_ports_on_a_bridge_a_port_lost_is_a_fault_and_its_return_is_watching() {
         bin = env!("CARGO_BIN_EXE_telltaled"),
         config = config.display()
     );
-    let run = Command::new("unshare")
-        .args(["--user", "--map-root-user", "--net", "bash", "-c", &script])
-        .output()
-        .expect("unshare (util-linux) runs");
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "{stderr}");
+    let stderr = in_own_netns(&script);
     assert!(
         stderr.contains("telltaled: capturing from tpacket:tl0,tw0\n"),
         "{stderr}"
