@@ -79,6 +79,7 @@ pub(crate) fn on_datagram(
             quic_initial(st, q, dir, src, dst, payload, pool, out);
         }
         if q.done {
+            // Its CRYPTO buffer goes back with the reader.
             readers.finish(&mut st.reader);
         }
     }
@@ -161,7 +162,8 @@ fn emit_dhcp(payload: &[u8], out: &mut Out<'_>) {
 }
 
 /// Feeds a datagram's client Initial CRYPTO frames to the flow's assembler, and reports the
-/// SNI once the ClientHello is complete.
+/// SNI once the ClientHello is complete; sets `q.done` when there is nothing more to read (the
+/// caller then gives the reader, and its buffer, back).
 #[allow(clippy::too_many_arguments)] // the flow, its reader, the datagram and where results go
 fn quic_initial(
     st: &mut FlowState,
@@ -199,7 +201,6 @@ fn quic_initial(
             q.failures = q.failures.saturating_add(1);
             if q.failures >= QUIC_ATTEMPTS {
                 q.done = true;
-                q.crypto.release(pool);
             }
             if outcome.is_err() {
                 out.counters.skip(Skip::QuicUndecryptable);
@@ -210,7 +211,6 @@ fn quic_initial(
     if gave_up {
         out.counters.skip(Skip::ReassemblyGaveUp);
         q.done = true;
-        q.crypto.release(pool);
         return;
     }
     // The CRYPTO stream is bare handshake messages: type (1), length (3), body.
@@ -240,5 +240,4 @@ fn quic_initial(
         Err(_) => out.counters.skip(Skip::TlsMalformed),
     }
     q.done = true;
-    q.crypto.release(pool);
 }

@@ -50,9 +50,9 @@ pub struct EngineConfig {
     /// How long a TCP connection seen to close (FIN both ways, or RST) stays in the table
     /// after its last frame, for late acknowledgements and retransmissions, seconds.
     pub tcp_closed_linger_secs: u64,
-    /// Flows reading a handshake at once (TCP stream readers, QUIC Initial readers): a flow
-    /// holds one from its first packet until its ClientHello, request heads or Initials are
-    /// read (see `readers`).
+    /// Flows reading a handshake at once (TCP stream readers, QUIC Initial readers): a TCP
+    /// connection holds one from its first payload, a UDP flow from its first long-header
+    /// datagram, until its ClientHello, request heads or Initials are read (see `readers`).
     pub reader_slots: usize,
     /// Reassembly buffers (streams whose handshake is incomplete at once).
     pub reasm_slots: usize,

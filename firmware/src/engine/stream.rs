@@ -108,25 +108,23 @@ pub(crate) fn on_segment(
         return;
     };
     let start = (st.syn_seen & 1 << d != 0).then_some(st.stream_start[d]);
-    on_stream(st, streams, d, start, seg, pool, out);
+    on_stream(st, &mut streams[d], start, seg, pool, out);
     if streams.iter().all(StreamDir::is_done) {
         // Both directions read all they will: the reader goes back to the pool.
         readers.finish(&mut st.reader);
     }
 }
 
-/// Reads a segment with payload into direction `d`'s stream, which starts at sequence number
-/// `start` when the SYN was seen (else at this segment: joined mid-stream).
+/// Reads a segment with payload into its direction's stream `sd`, which starts at sequence
+/// number `start` when the SYN was seen (else at this segment: joined mid-stream).
 fn on_stream(
     st: &mut FlowState,
-    streams: &mut [StreamDir; 2],
-    d: usize,
+    sd: &mut StreamDir,
     start: Option<u32>,
     seg: Segment<'_>,
     pool: &mut BufPool,
     out: &mut Out<'_>,
 ) {
-    let sd = &mut streams[d];
     if sd.mode == Mode::Done {
         return;
     }
@@ -152,18 +150,16 @@ fn on_stream(
     if offset == base && !sd.asm.holds_buffer() {
         let mut pos = 0usize;
         loop {
-            match read(st, &mut streams[d], &seg, &data[pos..], out) {
+            match read(st, sd, &seg, &data[pos..], out) {
                 Progress::Advance(n) => {
-                    let sd = &mut streams[d];
                     sd.asm.reset_to(pool, sd.asm.base() + n);
                     let avail = (data.len() - pos) as u64;
-                    if n >= avail || streams[d].mode == Mode::Done {
+                    if n >= avail || sd.mode == Mode::Done {
                         return;
                     }
                     pos += n as usize;
                 }
                 Progress::NeedMore => {
-                    let sd = &mut streams[d];
                     let at = sd.asm.base();
                     if sd.asm.insert(pool, at, &data[pos..]) == Insert::GaveUp {
                         give_up(sd, pool, out.counters);
@@ -171,7 +167,7 @@ fn on_stream(
                     return;
                 }
                 Progress::Stop => {
-                    streams[d].mode = Mode::Done;
+                    sd.mode = Mode::Done;
                     return;
                 }
             }
@@ -179,23 +175,20 @@ fn on_stream(
     }
 
     // Slow path: place the bytes, then read whatever is contiguous.
-    let sd = &mut streams[d];
     match sd.asm.insert(pool, offset, data) {
         Insert::GaveUp => return give_up(sd, pool, out.counters),
         Insert::Duplicate => return,
         Insert::Stored => {}
     }
     loop {
-        let sd = &streams[d];
         let asm = sd.asm;
         let bytes = asm.contiguous(pool);
         if bytes.is_empty() {
             return;
         }
         let have = bytes.len() as u64;
-        match read(st, &mut streams[d], &seg, bytes, out) {
+        match read(st, sd, &seg, bytes, out) {
             Progress::Advance(n) => {
-                let sd = &mut streams[d];
                 if n >= have {
                     let to = sd.asm.base() + n;
                     sd.asm.reset_to(pool, to);
@@ -209,7 +202,6 @@ fn on_stream(
             }
             Progress::NeedMore => return,
             Progress::Stop => {
-                let sd = &mut streams[d];
                 sd.mode = Mode::Done;
                 sd.asm.release(pool);
                 return;
