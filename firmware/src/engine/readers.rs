@@ -138,8 +138,7 @@ impl Readers {
             return None;
         };
         *r = ReaderRef(i as u32 + 1);
-        self.counters.in_use += 1;
-        self.counters.peak = self.counters.peak.max(self.counters.in_use);
+        self.counters.peak = self.counters.peak.max(self.in_use());
         Some(i)
     }
 
@@ -148,14 +147,21 @@ impl Readers {
         if let Some(i) = r.slot() {
             self.slots[i].release(&mut self.pool);
             self.free.push(i as u32);
-            self.counters.in_use -= 1;
         }
         *r = ReaderRef(ReaderRef::FINISHED);
     }
 
+    /// Readers held by flows now.
+    fn in_use(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
     /// Counters.
     pub(crate) fn counters(&self) -> ReaderCounters {
-        self.counters
+        ReaderCounters {
+            in_use: self.in_use(),
+            ..self.counters
+        }
     }
 
     /// Bytes reserved for the readers and the reassembly buffers.
