@@ -191,7 +191,7 @@ pub struct GeoDb {
     v6_country: MappedRanges<u64>,
     v4_asn: MappedRanges<u32>,
     v6_asn: MappedRanges<u64>,
-    /// The last addresses located (see `locate`).
+    /// The last addresses located (see `lookup_remembered`).
     recent: recent::Recent,
 }
 
